@@ -1,0 +1,97 @@
+// dtee's and cronty's command line: argv to a DteeConfig, help and version.
+import { defineCommand, type ArgsDef } from "citty";
+import { getopt, renderOptions } from "./getopt";
+import { VERSION } from "../version";
+import type { DteeConfig, OutputFile, OutputStream } from "../dtee/config";
+
+const FILE = "FILE";
+
+export const dteeArgs = {
+  "out-append": { type: "string", alias: ["o"], valueHint: FILE, description: "append standard output to FILE" },
+  "out-overwrite": { type: "string", alias: ["O"], valueHint: FILE, description: "write standard output to FILE, truncating it first" },
+  "err-append": { type: "string", alias: ["e"], valueHint: FILE, description: "append standard error to FILE" },
+  "err-overwrite": { type: "string", alias: ["E"], valueHint: FILE, description: "write standard error to FILE, truncating it first" },
+  "combined-append": { type: "string", alias: ["c"], valueHint: FILE, description: "append standard output and error, in order, to FILE" },
+  "combined-overwrite": { type: "string", alias: ["C"], valueHint: FILE, description: "write standard output and error, in order, to FILE, truncating it first" },
+  "ignore-interrupts": { type: "boolean", alias: ["i"], description: "ignore SIGINT (the command still receives it)" },
+  cron: { type: "boolean", alias: ["q"], description: "cron mode: print nothing unless the command writes to standard error or fails" },
+  help: { type: "boolean", alias: ["h"], description: "show this help and exit" },
+  version: { type: "boolean", alias: ["V"], description: "show the version and exit" },
+} satisfies ArgsDef;
+
+export const dteeCommand = defineCommand({
+  meta: { name: "dtee", version: VERSION, description: "run a command with its stdout and stderr copied to files, in order" },
+  args: dteeArgs,
+});
+
+// Files are opened in this order (the overwrite lists first), as dtee does.
+const FILE_OPTIONS: readonly [string, OutputStream, boolean][] = [
+  ["out-overwrite", "stdout", false],
+  ["err-overwrite", "stderr", false],
+  ["combined-overwrite", "combined", false],
+  ["out-append", "stdout", true],
+  ["err-append", "stderr", true],
+  ["combined-append", "combined", true],
+];
+
+export type DteeCli =
+  | { kind: "run"; config: DteeConfig }
+  | { kind: "help"; text: string }
+  | { kind: "version"; text: string }
+  | { kind: "usage-error"; message: string; hint: string }
+  | { kind: "no-command"; text: string };
+
+export function helpText(argv0: string, cronty: boolean): string {
+  const modeNames = cronty ? ["ignore-interrupts"] : ["ignore-interrupts", "cron"];
+  const about = cronty
+    ? "Run COMMAND with its standard output and standard error copied to each FILE,\n" +
+      "printing nothing unless the command writes to standard error or exits with a\n" +
+      "non-zero status; then print all its output in order, and its exit status.\n"
+    : "Run COMMAND with its standard output and standard error copied to each FILE,\n" +
+      "while its standard output and standard error still reach their usual places,\n" +
+      "in the order the command wrote them.\n";
+  return (
+    `Usage: ${argv0} [OPTION]... COMMAND [ARG]...\n\n${about}\n` +
+    `Output files (each may be given more than once):\n${renderOptions(dteeArgs, FILE_OPTIONS.map(([n]) => n).sort(byDefinitionOrder))}\n\n` +
+    `Options:\n${renderOptions(dteeArgs, modeNames)}\n\n` +
+    `Miscellaneous:\n${renderOptions(dteeArgs, ["help", "version"])}\n\n` +
+    "Exit status: the command's, or 128+N if it was killed by signal N;\n" +
+    "64 usage, 66 command not executable, 69 sockets unavailable, 71 spawn failed,\n" +
+    "73 an output file could not be opened, 74 a write failed.\n"
+  );
+}
+
+const definitionOrder = Object.keys(dteeArgs);
+function byDefinitionOrder(a: string, b: string): number {
+  return definitionOrder.indexOf(a) - definitionOrder.indexOf(b);
+}
+
+export function versionText(): string {
+  return `dtee ${VERSION} (for Bun)\nLicence GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n`;
+}
+
+/** Parses dtee's arguments (after the program name). */
+export function parseDtee(argv0: string, args: readonly string[], cronty: boolean): DteeCli {
+  const defs: ArgsDef = { ...dteeArgs };
+  const parsed = getopt(args, { defs, stopAtFirstOperand: true });
+  const hint = `Try '${argv0} -h' for more information.`;
+  if (!parsed.ok) return { kind: "usage-error", message: parsed.message, hint };
+  const has = (name: string) => parsed.options.some((o) => o.name === name);
+  if (has("help")) return { kind: "help", text: helpText(argv0, cronty) };
+  if (has("version")) return { kind: "version", text: versionText() };
+  if (parsed.rest.length === 0) return { kind: "no-command", text: helpText(argv0, cronty) };
+  const outputs: OutputFile[] = [];
+  for (const [name, stream, append] of FILE_OPTIONS) {
+    for (const o of parsed.options) if (o.name === name) outputs.push({ stream, path: o.value!, append });
+  }
+  return {
+    kind: "run",
+    config: {
+      argv0,
+      outputs,
+      ignoreInterrupts: has("ignore-interrupts"),
+      cron: cronty || has("cron"),
+      command: parsed.rest,
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// Entry dispatch: which tool runs, under which name. A compiled binary picks
+// its tool from the name it was invoked by; the package bins name theirs.
+import { inheritedFds } from "./early";
+import { basename } from "node:path";
+import { parseDtee } from "./dtee";
+import { runDtee } from "../dtee/run";
+import { printError } from "../dtee/messages";
+import { libc } from "../sys/libc";
+import { EX } from "../dtee/config";
+
+export type Tool = "dtee" | "cronty" | "multitee" | "dtee-bench";
+
+const TOOLS: readonly Tool[] = ["dtee", "cronty", "multitee", "dtee-bench"];
+
+export function writeStdout(text: string): void {
+  const buf = Buffer.from(text, "utf8");
+  let done = 0;
+  while (done < buf.length) {
+    const r = libc.write(1, buf.subarray(done), buf.length - done) as number;
+    if (r <= 0) return;
+    done += r;
+  }
+}
+
+/** The invoked name and arguments, for a compiled binary or a script. */
+export function invocation(fallback: Tool): { tool: Tool; argv0: string; args: string[] } {
+  const script = process.argv[1] ?? "";
+  if (script.startsWith("/$bunfs/") || script.startsWith("B:/~BUN/")) {
+    const argv0 = process.argv0;
+    const name = basename(argv0) as Tool;
+    return { tool: TOOLS.includes(name) ? name : fallback, argv0, args: process.argv.slice(2) };
+  }
+  return { tool: fallback, argv0: fallback, args: process.argv.slice(2) };
+}
+
+export async function main(fallback: Tool): Promise<void> {
+  const { tool, argv0, args } = invocation(fallback);
+  switch (tool) {
+    case "dtee":
+    case "cronty":
+      return runDteeCli(argv0, args, tool === "cronty");
+    case "multitee": {
+      const { runMultiteeCli } = await import("./multitee");
+      return runMultiteeCli(argv0, args);
+    }
+    case "dtee-bench": {
+      const { runBenchCli } = await import("./bench");
+      return runBenchCli(argv0, args);
+    }
+  }
+}
+
+async function runDteeCli(argv0: string, args: string[], cronty: boolean): Promise<void> {
+  const cli = parseDtee(argv0, args, cronty);
+  switch (cli.kind) {
+    case "help":
+    case "version":
+      writeStdout(cli.text);
+      process.exit(0);
+    case "no-command":
+      writeStdout(cli.text);
+      process.exit(EX.USAGE);
+    case "usage-error":
+      printError(argv0, cli.message);
+      libc.write(2, Buffer.from(cli.hint + "\n"), cli.hint.length + 1);
+      process.exit(EX.USAGE);
+    case "run":
+      await runDtee(cli.config, inheritedFds);
+  }
+}

@@ -1,0 +1,30 @@
+// The typed configuration the CLI hands to dtee.
+
+export type OutputStream = "stdout" | "stderr" | "combined";
+
+export interface OutputFile {
+  stream: OutputStream;
+  path: string;
+  append: boolean;
+}
+
+export interface DteeConfig {
+  /** The invoked name, exactly as typed: the prefix of every message. */
+  argv0: string;
+  /** In the order they are opened: the overwrite lists, then the append lists. */
+  outputs: OutputFile[];
+  ignoreInterrupts: boolean;
+  cron: boolean;
+  command: string[];
+}
+
+/** sysexits.h codes dtee uses for its own failures. */
+export const EX = {
+  USAGE: 64,
+  NOINPUT: 66,
+  UNAVAILABLE: 69,
+  SOFTWARE: 70,
+  OSERR: 71,
+  CANTCREAT: 73,
+  IOERR: 74,
+} as const;

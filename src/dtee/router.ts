@@ -1,0 +1,126 @@
+// Routes each batch to dtee's outputs: the original stdout and stderr (in
+// arrival order, one writev per same-stream run), and the -o/-e/-c files
+// (one writev per file per batch). In cron mode stdout goes to a spool file
+// until the first stderr message arrives.
+import { Sink } from "../relay/sink";
+import { STDOUT, STDERR, type Batch } from "../relay/receiver";
+import type { OutputStream } from "./config";
+import { printError } from "./messages";
+import { libc, errno, strerror } from "../sys/libc";
+import { P } from "../sys/platform";
+
+export interface RoutePlan {
+  argv0: string;
+  /** Our stdout and stderr (-1 when missing). */
+  stdoutFd: number;
+  stderrFd: number;
+  files: { fd: number; path: string; stream: OutputStream }[];
+  /** Cron mode: the spool's fd; stdout is held there until stderr is written. */
+  spoolFd?: number;
+}
+
+export class Router {
+  /** Set when any write failed: dtee exits 74. */
+  ioError = false;
+  /** Cron mode: the command wrote to stderr. */
+  sawStderr = false;
+  /** Set when writing to our stdout or stderr hit EPIPE (cron mode stops on it). */
+  brokenPipe = false;
+  private readonly out: Sink;
+  private readonly err: Sink;
+  private readonly outFiles: Sink[] = [];
+  private readonly errFiles: Sink[] = [];
+  private readonly combinedFiles: Sink[] = [];
+  private spool?: Sink;
+  private readonly argv0: string;
+
+  constructor(plan: RoutePlan) {
+    this.argv0 = plan.argv0;
+    const onFileFailure = (sink: Sink, code: number) => {
+      this.ioError = true;
+      printError(this.argv0, `${sink.name}: ${strerror(code)}`);
+    };
+    const onStdFailure = (sink: Sink, code: number) => {
+      this.ioError = true;
+      if (code === P.errno.EPIPE) this.brokenPipe = true;
+      printError(this.argv0, `${sink.name}: write: ${strerror(code)}`);
+    };
+    this.out = new Sink(plan.stdoutFd, "stdout", onStdFailure);
+    this.err = new Sink(plan.stderrFd, "stderr", onStdFailure);
+    for (const f of plan.files) {
+      const sink = new Sink(f.fd, f.path, onFileFailure);
+      (f.stream === "stdout" ? this.outFiles : f.stream === "stderr" ? this.errFiles : this.combinedFiles).push(sink);
+    }
+    if (plan.spoolFd !== undefined) {
+      this.spool = new Sink(plan.spoolFd, "spool", (_sink, code) => {
+        this.ioError = true;
+        printError(this.argv0, `spool: write: ${strerror(code)}`);
+      });
+    }
+  }
+
+  /** Writes one batch everywhere it belongs. Returns false to stop the relay. */
+  deliver(b: Batch): boolean {
+    if (b.all.count === 0) return true;
+    for (const s of this.outFiles) s.writeAll(b.stdout);
+    for (const s of this.errFiles) s.writeAll(b.stderr);
+    for (const s of this.combinedFiles) s.writeAll(b.all);
+    if (b.runCount === 1 && !this.spool) {
+      if (b.runStream[0] === STDOUT) this.out.writeAll(b.stdout);
+      else this.err.writeAll(b.stderr);
+    } else {
+      for (let r = 0; r < b.runCount; r++) {
+        const start = b.runStart[r]!;
+        const len = b.runLength[r]!;
+        const bytes = b.runBytes[r]!;
+        if (b.runStream[r] === STDOUT) {
+          (this.spool ?? this.out).writeRange(b.all, start, len, bytes);
+        } else {
+          if (this.spool) this.releaseSpool();
+          this.sawStderr = true;
+          this.err.writeRange(b.all, start, len, bytes);
+        }
+      }
+    }
+    return !(this.brokenPipe && this.stopOnBrokenPipe);
+  }
+
+  /** Cron mode stops on a broken stdout/stderr; otherwise SIGPIPE has killed us already. */
+  stopOnBrokenPipe = false;
+
+  /** A message of dtee's own that belongs in the command's stderr (exec failure). */
+  injectStderr(text: string): void {
+    const bytes = Buffer.from(text, "utf8");
+    if (this.spool) this.releaseSpool();
+    this.sawStderr = true;
+    this.err.writeBuffer(bytes);
+    for (const s of this.errFiles) s.writeBuffer(bytes);
+    for (const s of this.combinedFiles) s.writeBuffer(bytes);
+  }
+
+  /** Cron mode: copies the spooled stdout out in order and stops spooling. */
+  releaseSpool(): void {
+    const spool = this.spool;
+    if (!spool) return;
+    this.spool = undefined;
+    copySpool(spool.fd, this.out);
+    libc.close(spool.fd);
+  }
+}
+
+const COPY_CHUNK = 1 << 20;
+
+/** Copies the spool file from its start to `out`, then leaves it empty. */
+function copySpool(fd: number, out: Sink): void {
+  if ((libc.lseek(fd, 0, 0 /* SEEK_SET */) as number) < 0) return;
+  const buf = new Uint8Array(COPY_CHUNK);
+  for (;;) {
+    const r = libc.read(fd, buf, COPY_CHUNK) as number;
+    if (r === 0) break;
+    if (r < 0) {
+      if (errno() === P.errno.EINTR) continue;
+      break;
+    }
+    if (!out.writeBuffer(r === COPY_CHUNK ? buf : buf.subarray(0, r))) break;
+  }
+}

@@ -1,0 +1,184 @@
+// One dtee run, on the main thread: prepare the streams and outputs, build
+// the socket trio, start the command, relay (here, or in a Worker in cron
+// mode so signal handlers can run), then leave with the right status.
+import { libc, strerror, strsignal } from "../sys/libc";
+import { P } from "../sys/platform";
+import { SysError } from "../sys/errors";
+import { createTrio, closeFd, type SocketTrio } from "../relay/trio";
+import { spawnCommand, openPidfd, waitForExit, ExecError } from "../relay/spawn";
+import { EX, type DteeConfig } from "./config";
+import { printError } from "./messages";
+import { prepareStdio } from "./stdio";
+import { openOutputs, openSpool } from "./outputs";
+import { runSession, type SessionPlan, type SessionResult } from "./session";
+import { decodeWaitStatus, describeTermination, dieBySignal, shellStatus, type Termination } from "./status";
+
+/** Signals cron mode catches to flush, report and then die of. */
+function cronSignals(cfg: DteeConfig): number[] {
+  const s = P.signals;
+  return cfg.ignoreInterrupts ? [s.SIGHUP, s.SIGTERM, s.SIGPIPE] : [s.SIGHUP, s.SIGTERM, s.SIGINT, s.SIGPIPE];
+}
+
+const SIGNAL_NAMES: Record<number, NodeJS.Signals> = {
+  [P.signals.SIGHUP]: "SIGHUP",
+  [P.signals.SIGINT]: "SIGINT",
+  [P.signals.SIGPIPE]: "SIGPIPE",
+  [P.signals.SIGTERM]: "SIGTERM",
+};
+
+export function tmpdir(): string {
+  const t = process.env.TMPDIR;
+  return t && t.length > 0 ? t : "/tmp";
+}
+
+interface Outcome {
+  /** dtee's own failure, which outranks the command's status (last one wins). */
+  error?: number;
+  termination?: Termination;
+  /** A signal dtee itself received (cron mode). */
+  interrupted?: number;
+  report: boolean;
+}
+
+export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Promise<never> {
+  const argv0 = cfg.argv0;
+  const std = prepareStdio();
+  if (!cfg.cron) libc.signal(P.signals.SIGPIPE, P.SIG_DFL);
+  if (cfg.ignoreInterrupts) libc.signal(P.signals.SIGINT, P.SIG_IGN);
+
+  const outcome: Outcome = { report: false };
+  const { opened, failures } = openOutputs(cfg.outputs);
+  for (const f of failures) printError(argv0, f);
+  if (failures.length) {
+    outcome.error = EX.CANTCREAT;
+    outcome.report = true;
+    if (!cfg.cron) return exitWith(outcome, cfg);
+  }
+
+  // Cron mode: stdout is held in an unnamed temporary file until stderr is
+  // written; without one, output passes straight through.
+  let spoolFd: number | undefined;
+  if (cfg.cron) {
+    const spool = openSpool(tmpdir());
+    if ("fd" in spool) spoolFd = spool.fd;
+    else printError(argv0, spool.error);
+  }
+
+  let trio: SocketTrio | undefined;
+  try {
+    trio = createTrio({ tmpdir: tmpdir() });
+  } catch (e) {
+    printError(argv0, e instanceof Error ? e.message : String(e));
+    outcome.error = EX.UNAVAILABLE;
+    outcome.report = true;
+    if (!cfg.cron) return exitWith(outcome, cfg);
+  }
+
+  const wakefd = cfg.cron ? libc.eventfd(0, P.EFD_CLOEXEC | P.EFD_NONBLOCK) : -1;
+  if (cfg.cron) installCronSignals(cfg, wakefd, outcome);
+
+  let pid = 0;
+  let injectedStderr: string | undefined;
+  try {
+    pid = spawnCommand({
+      command: cfg.command,
+      stdout: trio?.stdout,
+      stderr: trio?.stderr,
+      passFds,
+    });
+  } catch (e) {
+    if (e instanceof ExecError) {
+      // As in dtee, the message is the command's own stderr output (it goes
+      // to the -e/-c files too) and the command's status is 66.
+      injectedStderr = `${argv0}: ${cfg.command[0]}: ${strerror(e.code)}\n`;
+      outcome.termination = { code: EX.NOINPUT, coreDumped: false };
+      outcome.error = EX.NOINPUT;
+    } else {
+      printError(argv0, e instanceof Error ? e.message : String(e));
+      outcome.error = EX.OSERR;
+    }
+    outcome.report = true;
+  }
+  if (trio) {
+    closeFd(trio.stdout);
+    closeFd(trio.stderr);
+  }
+
+  if (!trio) {
+    // Cron mode without sockets: the command runs with our own streams.
+    if (injectedStderr !== undefined) printError(argv0, injectedStderr.slice(argv0.length + 2, -1));
+    if (pid > 0) outcome.termination = decodeWaitStatus(waitForExit(pid));
+    return exitWith(outcome, cfg);
+  }
+
+  const plan: SessionPlan = {
+    argv0,
+    stdoutFd: std.stdout,
+    stderrFd: std.stderr,
+    files: opened.map((o) => ({ fd: o.fd, path: o.path, stream: o.stream })),
+    spoolFd,
+    input: trio.input,
+    stdoutAddress: trio.stdoutAddress,
+    stderrAddress: trio.stderrAddress,
+    pid,
+    pidfd: pid > 0 ? openPidfd(pid) : -1,
+    wakefd,
+    injectedStderr,
+    reportAnyway: outcome.report,
+  };
+  const result = cfg.cron ? await runInWorker(plan) : runSession(plan);
+  if (result.waitStatus !== undefined) outcome.termination = decodeWaitStatus(result.waitStatus);
+  if (result.ioError) outcome.error = EX.IOERR;
+  if (result.sawStderr) outcome.report = true;
+  if (result.brokenPipe && cfg.cron) outcome.interrupted ??= P.signals.SIGPIPE;
+  return exitWith(outcome, cfg);
+}
+
+function installCronSignals(cfg: DteeConfig, wakefd: number, outcome: Outcome): void {
+  const one = new BigUint64Array([1n]);
+  for (const sig of cronSignals(cfg)) {
+    const name = SIGNAL_NAMES[sig]!;
+    process.on(name, () => {
+      outcome.interrupted ??= sig;
+      libc.write(wakefd, one, 8);
+    });
+  }
+}
+
+function runInWorker(plan: SessionPlan): Promise<SessionResult> {
+  const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<{ ok: true; result: SessionResult } | { ok: false; error: string }>) => {
+      const m = event.data;
+      if (m.ok) resolve(m.result);
+      else reject(new Error(m.error));
+    };
+    worker.onerror = (e) => reject(new Error(e.message));
+    worker.postMessage(plan);
+  });
+}
+
+function exitWith(outcome: Outcome, cfg: DteeConfig): never {
+  const t = outcome.termination;
+  if (cfg.cron) {
+    const failed = t !== undefined && (t.signal !== undefined || t.code !== 0);
+    if (outcome.report || failed || outcome.interrupted !== undefined) {
+      if (outcome.interrupted !== undefined) {
+        printError(cfg.argv0, `received signal ${outcome.interrupted}: ${strsignal(outcome.interrupted)}`);
+      }
+      if (t) printError(cfg.argv0, `${cfg.command[0]}: ${describeTermination(t)}`);
+    }
+  }
+  // Pass on the signals that stopped us or the command, so a calling shell
+  // sees the interruption too.
+  if (outcome.interrupted !== undefined) dieBySignal(outcome.interrupted);
+  if (t?.signal === P.signals.SIGINT) dieBySignal(P.signals.SIGINT);
+  let code: number;
+  if (outcome.error !== undefined) code = outcome.error;
+  else if (outcome.interrupted !== undefined) code = 128 + outcome.interrupted;
+  else if (t) code = shellStatus(t);
+  else code = EX.SOFTWARE;
+  process.exit(code);
+}
+
+export { SysError };

@@ -1,0 +1,68 @@
+// The part of a dtee run that lives on the data thread: build the receiver
+// and the router from plain numbers, run the loop, report how it ended.
+// Everything here is plain data in and out so it can run in a Worker.
+import { Receiver } from "../relay/receiver";
+import { runLoop } from "../relay/loop";
+import { Router, type RoutePlan } from "./router";
+
+export interface SessionPlan extends RoutePlan {
+  input: number;
+  stdoutAddress: Uint8Array;
+  stderrAddress: Uint8Array;
+  pid: number;
+  pidfd: number;
+  wakefd: number;
+  /** Text to show as the command's stderr before anything else (exec failure). */
+  injectedStderr?: string;
+  /** Cron mode: something already makes the run worth reporting (e.g. a file failed to open). */
+  reportAnyway?: boolean;
+}
+
+export interface SessionResult {
+  /** Raw wait status, when the loop saw the child exit. */
+  waitStatus?: number;
+  /** True when another thread woke the loop to stop (a signal). */
+  woken: boolean;
+  /** True when the loop stopped because our stdout or stderr is a broken pipe. */
+  brokenPipe: boolean;
+  ioError: boolean;
+  sawStderr: boolean;
+}
+
+export function runSession(plan: SessionPlan): SessionResult {
+  const router = new Router(plan);
+  router.stopOnBrokenPipe = plan.spoolFd !== undefined;
+  if (plan.injectedStderr !== undefined) router.injectStderr(plan.injectedStderr);
+  let waitStatus: number | undefined;
+  let woken = false;
+  if (plan.pid > 0) {
+    const receiver = new Receiver(plan.input, plan.stdoutAddress, plan.stderrAddress);
+    const end = runLoop({
+      receiver,
+      input: plan.input,
+      pid: plan.pid,
+      pidfd: plan.pidfd,
+      wakefd: plan.wakefd,
+      deliver: (batch) => router.deliver(batch),
+    });
+    receiver.close();
+    if (end.kind === "exited") waitStatus = end.status;
+    woken = end.kind === "woken";
+  }
+  // Cron mode: the spool is shown when the run is worth reporting, and
+  // discarded (closed, it was never named) otherwise.
+  if (plan.spoolFd !== undefined) {
+    const failed = waitStatus !== undefined && waitStatus !== 0;
+    if (woken || router.brokenPipe || router.sawStderr || failed || router.ioError || plan.reportAnyway) {
+      router.releaseSpool();
+    }
+  }
+  return {
+    waitStatus,
+    woken,
+    brokenPipe: router.brokenPipe,
+    ioError: router.ioError,
+    sawStderr: router.sawStderr,
+  };
+}
+

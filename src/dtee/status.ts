@@ -1,0 +1,33 @@
+// Wait statuses: decoding them and passing them on to our own caller.
+import { libc, strsignal } from "../sys/libc";
+import { P } from "../sys/platform";
+
+export interface Termination {
+  /** Exit status, when the command exited. */
+  code?: number;
+  /** Signal number, when it was killed. */
+  signal?: number;
+  coreDumped: boolean;
+}
+
+export function decodeWaitStatus(status: number): Termination {
+  const sig = status & 0x7f;
+  if (sig === 0) return { code: (status >> 8) & 0xff, coreDumped: false };
+  return { signal: sig, coreDumped: (status & 0x80) !== 0 };
+}
+
+/** The shell's view of a termination: the status, or 128 + signal. */
+export function shellStatus(t: Termination): number {
+  return t.signal !== undefined ? 128 + t.signal : t.code!;
+}
+
+export function describeTermination(t: Termination): string {
+  if (t.signal === undefined) return `exited with status ${t.code}`;
+  return `process terminated by signal ${t.signal}: ${strsignal(t.signal)}${t.coreDumped ? " (core dumped)" : ""}`;
+}
+
+/** Dies of `sig` the way a C program does: default action, then raise. */
+export function dieBySignal(sig: number): void {
+  libc.signal(sig, P.SIG_DFL);
+  libc.raise(sig);
+}

@@ -1,0 +1,40 @@
+// Our own standard streams, made fit for use before anything else happens:
+// a missing fd 1 or 2 is replaced by /dev/null, a non-blocking one made
+// blocking (dtee writes with plain blocking writes, as the C original does).
+import { readlinkSync } from "node:fs";
+import { libc, cstring } from "../sys/libc";
+import { P } from "../sys/platform";
+
+// If fd 1 or 2 was closed when Bun started, Bun's own event loop descriptors
+// may have taken the number; those are not ours to write to.
+const BUN_OWN = /^anon_inode:\[(eventpoll|eventfd)\]$/;
+
+function isUsable(fd: number): boolean {
+  if (libc.fcntl(fd, P.F_GETFD, 0) < 0) return false;
+  try {
+    return !BUN_OWN.test(readlinkSync(`/proc/self/fd/${fd}`));
+  } catch {
+    return true;
+  }
+}
+
+let devNull = -1;
+function openDevNull(): number {
+  if (devNull < 0) devNull = libc.open(cstring("/dev/null"), P.O_RDWR | P.O_CLOEXEC, 0);
+  return devNull;
+}
+
+function makeBlocking(fd: number): void {
+  const flags = libc.fcntl(fd, P.F_GETFL, 0);
+  if (flags >= 0 && flags & P.O_NONBLOCK) libc.fcntl(fd, P.F_SETFL, flags & ~P.O_NONBLOCK);
+}
+
+/** Returns the descriptors to use as our stdout and stderr. */
+export function prepareStdio(): { stdout: number; stderr: number } {
+  const pick = (fd: number) => {
+    if (!isUsable(fd)) return openDevNull();
+    makeBlocking(fd);
+    return fd;
+  };
+  return { stdout: pick(1), stderr: pick(2) };
+}

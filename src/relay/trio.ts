@@ -1,0 +1,118 @@
+// The socket trio: one input socket and two output sockets connected to it, so
+// that the child's stdout and stderr share one ordered receive queue.
+import { libc, errno, cstring, addressOf } from "../sys/libc";
+import { P } from "../sys/platform";
+import { sockaddrUn, MAX_SOCKET_PATH } from "../sys/structs";
+import { SysError } from "../sys/errors";
+import { readFileSync } from "node:fs";
+
+export interface SocketTrio {
+  /** Receives from both output sockets, in write order. */
+  readonly input: number;
+  /** Connected to input; becomes the child's fd 1. */
+  readonly stdout: number;
+  /** Connected to input; becomes the child's fd 2. */
+  readonly stderr: number;
+  /** Sender addresses as recvmsg reports them (length includes the NUL). */
+  readonly stdoutAddress: Uint8Array;
+  readonly stderrAddress: Uint8Array;
+}
+
+function readLimit(path: string): number {
+  if (!path) return 0;
+  try {
+    const n = Number.parseInt(readFileSync(path, "utf8").trim(), 10);
+    return Number.isFinite(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The largest socket buffers this system lets an unprivileged process set. */
+export function systemBufferLimits(): { send: number; receive: number } {
+  return { send: readLimit(P.wmemMaxPath), receive: readLimit(P.rmemMaxPath) };
+}
+
+function newDatagramSocket(): number {
+  const fd = libc.socket(P.AF_UNIX, P.SOCK_DGRAM | P.SOCK_CLOEXEC, 0);
+  if (fd < 0) throw new SysError("socket", errno());
+  return fd;
+}
+
+/** Sets a socket buffer no smaller than `minimum`; the kernel may cap it. */
+export function setBuffer(fd: number, option: number, size: number): void {
+  if (size <= 0) return;
+  const value = new Int32Array([size]);
+  const current = new Int32Array(1);
+  const len = new Uint32Array([4]);
+  if (libc.getsockopt(fd, P.SOL_SOCKET, option, current, len) === 0 && current[0]! >= size) return;
+  // Failure only leaves the default size in place; that is not fatal.
+  libc.setsockopt(fd, P.SOL_SOCKET, option, value, 4);
+}
+
+export interface TrioOptions {
+  /** Directory to create the private socket directory in. */
+  tmpdir: string;
+  /** SO_SNDBUF for the output sockets (0: the system maximum). */
+  sendBuffer?: number;
+  /** SO_RCVBUF for the input socket (0: the system maximum). */
+  receiveBuffer?: number;
+}
+
+/**
+ * Creates the trio in a private mkdtemp directory (0700), then unlinks the
+ * socket paths and removes the directory, so no other process can reach the
+ * input socket by name from then on.
+ */
+export function createTrio(options: TrioOptions): SocketTrio {
+  const limits = systemBufferLimits();
+  const sendBuffer = options.sendBuffer || limits.send;
+  const receiveBuffer = options.receiveBuffer || limits.receive;
+  const base = options.tmpdir.replace(/\/+$/, "") || "/";
+  const template = cstring(`${base === "/" ? "" : base}/dtee.XXXXXX`);
+  if (template.length - 1 + 2 > MAX_SOCKET_PATH) {
+    throw new SysError("socket path", 36 /* ENAMETOOLONG */, base);
+  }
+  if (!libc.mkdtemp(template)) throw new SysError("mkdtemp", errno(), base);
+  const dir = template.subarray(0, template.length - 1).toString("utf8");
+  const paths = [`${dir}/i`, `${dir}/o`, `${dir}/e`];
+  const fds: number[] = [];
+  try {
+    const input = newDatagramSocket();
+    fds.push(input);
+    const inputAddr = sockaddrUn(paths[0]!);
+    if (libc.bind(input, inputAddr.buf, inputAddr.len) !== 0) throw new SysError("bind", errno(), paths[0]);
+    setBuffer(input, P.SO_RCVBUF, receiveBuffer);
+    const outputs: number[] = [];
+    const addresses: Uint8Array[] = [];
+    for (const path of [paths[1]!, paths[2]!]) {
+      const fd = newDatagramSocket();
+      fds.push(fd);
+      const addr = sockaddrUn(path);
+      if (libc.bind(fd, addr.buf, addr.len) !== 0) throw new SysError("bind", errno(), path);
+      setBuffer(fd, P.SO_SNDBUF, sendBuffer);
+      if (libc.connect(fd, inputAddr.buf, inputAddr.len) !== 0) throw new SysError("connect", errno(), paths[0]);
+      outputs.push(fd);
+      addresses.push(new Uint8Array(addr.buf.subarray(0, addr.len)));
+    }
+    return {
+      input,
+      stdout: outputs[0]!,
+      stderr: outputs[1]!,
+      stdoutAddress: addresses[0]!,
+      stderrAddress: addresses[1]!,
+    };
+  } catch (e) {
+    for (const fd of fds) libc.close(fd);
+    throw e;
+  } finally {
+    for (const path of paths) libc.unlink(cstring(path));
+    libc.rmdir(cstring(dir));
+  }
+}
+
+export function closeFd(fd: number): void {
+  if (fd >= 0) libc.close(fd);
+}
+
+export { addressOf };

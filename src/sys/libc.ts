@@ -1,0 +1,91 @@
+// bun:ffi bindings to the C library. Bindings only: no policy, no retries, no
+// error handling beyond returning what libc returns. Callers read errno with
+// errno() straight after the call that failed.
+import { dlopen, FFIType, read, CString, ptr } from "bun:ffi";
+import { P } from "./platform";
+
+const { i32, u32, i64, u64, i64_fast, ptr: pointer, i16 } = FFIType;
+
+const lib = dlopen(P.libc, {
+  socket: { args: [i32, i32, i32], returns: i32 },
+  bind: { args: [i32, pointer, u32], returns: i32 },
+  connect: { args: [i32, pointer, u32], returns: i32 },
+  setsockopt: { args: [i32, i32, i32, pointer, u32], returns: i32 },
+  getsockopt: { args: [i32, i32, i32, pointer, pointer], returns: i32 },
+  shutdown: { args: [i32, i32], returns: i32 },
+  recvmsg: { args: [i32, pointer, i32], returns: i64_fast },
+  recvmmsg: { args: [i32, pointer, u32, i32, pointer], returns: i32 },
+  sendmsg: { args: [i32, pointer, i32], returns: i64_fast },
+  send: { args: [i32, pointer, u64, i32], returns: i64_fast },
+  read: { args: [i32, pointer, u64], returns: i64_fast },
+  write: { args: [i32, pointer, u64], returns: i64_fast },
+  writev: { args: [i32, pointer, i32], returns: i64_fast },
+  poll: { args: [pointer, u64, i32], returns: i32 },
+  fcntl: { args: [i32, i32, i64], returns: i32 },
+  open: { args: [pointer, i32, u32], returns: i32 },
+  close: { args: [i32], returns: i32 },
+  unlink: { args: [pointer], returns: i32 },
+  mkdtemp: { args: [pointer], returns: pointer },
+  rmdir: { args: [pointer], returns: i32 },
+  lseek: { args: [i32, i64, i32], returns: i64_fast },
+  ftruncate: { args: [i32, i64], returns: i32 },
+  sendfile: { args: [i32, i32, pointer, u64], returns: i64_fast },
+  splice: { args: [i32, pointer, i32, pointer, u64, u32], returns: i64_fast },
+  tee: { args: [i32, i32, u64, u32], returns: i64_fast },
+  posix_spawnp: { args: [pointer, pointer, pointer, pointer, pointer, pointer], returns: i32 },
+  posix_spawn_file_actions_init: { args: [pointer], returns: i32 },
+  posix_spawn_file_actions_destroy: { args: [pointer], returns: i32 },
+  posix_spawn_file_actions_adddup2: { args: [pointer, i32, i32], returns: i32 },
+  posix_spawnattr_init: { args: [pointer], returns: i32 },
+  posix_spawnattr_destroy: { args: [pointer], returns: i32 },
+  posix_spawnattr_setflags: { args: [pointer, i16], returns: i32 },
+  posix_spawnattr_setsigdefault: { args: [pointer, pointer], returns: i32 },
+  posix_spawnattr_setsigmask: { args: [pointer, pointer], returns: i32 },
+  waitpid: { args: [i32, pointer, i32], returns: i32 },
+  kill: { args: [i32, i32], returns: i32 },
+  getpid: { args: [], returns: i32 },
+  syscall: { args: [i64, i64, i64], returns: i64_fast },
+  eventfd: { args: [u32, i32], returns: i32 },
+  signal: { args: [i32, i64], returns: i64 },
+  raise: { args: [i32], returns: i32 },
+  strerror: { args: [i32], returns: pointer },
+  strsignal: { args: [i32], returns: pointer },
+  isatty: { args: [i32], returns: i32 },
+  mmap: { args: [pointer, u64, i32, i32, i32, i64], returns: pointer },
+  munmap: { args: [pointer, u64], returns: i32 },
+  madvise: { args: [pointer, u64, i32], returns: i32 },
+  __errno_location: { args: [], returns: pointer },
+});
+
+export const libc = lib.symbols;
+
+// The errno location is per thread and constant for the thread's life; a
+// Worker loads this module afresh and so gets its own.
+const errnoAddress = libc.__errno_location() as number;
+
+/** errno of the calling thread: read it before any other libc call. */
+export function errno(): number {
+  return read.i32(errnoAddress, 0);
+}
+
+export function strerror(code: number): string {
+  const p = libc.strerror(code);
+  return p ? new CString(p).toString() : `Unknown error ${code}`;
+}
+
+export function strsignal(sig: number): string {
+  const p = libc.strsignal(sig);
+  return p ? new CString(p).toString() : `Unknown signal ${sig}`;
+}
+
+/** A NUL-terminated copy of s, kept alive by the caller holding the result. */
+export function cstring(s: string): Buffer {
+  return Buffer.from(s + "\0", "utf8");
+}
+
+/** The address of a buffer; the caller must keep the buffer referenced. */
+export function addressOf(view: ArrayBufferView): number {
+  return ptr(view) as number;
+}
+
+export { read, ptr };

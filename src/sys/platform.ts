@@ -1,0 +1,248 @@
+// Per-platform facts for the libc layer: library name, constants and struct
+// layouts. Everything that differs between operating systems lives in these
+// tables so that a port adds a row, not new logic.
+
+export interface PlatformTable {
+  readonly name: string;
+  readonly libc: string;
+  /** struct sockaddr_un: size, offset of sun_path, and whether it starts with a sun_len byte (BSD). */
+  readonly sockaddrUn: { readonly size: number; readonly pathOffset: number; readonly hasLenByte: boolean };
+  readonly AF_UNIX: number;
+  readonly SOCK_DGRAM: number;
+  /** Flag or'ed into socket()'s type for close-on-exec; 0 where unsupported. */
+  readonly SOCK_CLOEXEC: number;
+  readonly SOL_SOCKET: number;
+  readonly SO_SNDBUF: number;
+  readonly SO_RCVBUF: number;
+  readonly MSG_DONTWAIT: number;
+  readonly MSG_TRUNC: number;
+  readonly POLLIN: number;
+  readonly POLLOUT: number;
+  readonly POLLERR: number;
+  readonly POLLHUP: number;
+  readonly POLLNVAL: number;
+  readonly O_RDONLY: number;
+  readonly O_WRONLY: number;
+  readonly O_RDWR: number;
+  readonly O_CREAT: number;
+  readonly O_TRUNC: number;
+  readonly O_APPEND: number;
+  readonly O_NONBLOCK: number;
+  readonly O_CLOEXEC: number;
+  readonly O_NOFOLLOW: number;
+  /** O_TMPFILE (Linux only; 0 elsewhere: fall back to mkstemp + unlink). */
+  readonly O_TMPFILE: number;
+  readonly F_GETFD: number;
+  readonly F_SETFD: number;
+  readonly F_GETFL: number;
+  readonly F_SETFL: number;
+  readonly FD_CLOEXEC: number;
+  readonly POSIX_SPAWN_SETSIGDEF: number;
+  readonly POSIX_SPAWN_SETSIGMASK: number;
+  /** Opaque sizes with headroom: posix_spawn_file_actions_t, posix_spawnattr_t, sigset_t. */
+  readonly spawnFileActionsSize: number;
+  readonly spawnAttrSize: number;
+  readonly sigsetSize: number;
+  readonly msghdr: {
+    readonly size: number;
+    readonly name: number;
+    readonly namelen: number;
+    readonly iov: number;
+    readonly iovlen: number;
+    readonly control: number;
+    readonly controllen: number;
+    readonly flags: number;
+  };
+  /** struct mmsghdr: size and offset of msg_len (0 size where recvmmsg does not exist). */
+  readonly mmsghdr: { readonly size: number; readonly len: number };
+  readonly iovecSize: number;
+  readonly pollfdSize: number;
+  /** Syscall number of pidfd_open, or 0 where there is none. */
+  readonly SYS_pidfd_open: number;
+  readonly EFD_CLOEXEC: number;
+  readonly EFD_NONBLOCK: number;
+  readonly MADV_DONTNEED: number;
+  readonly PROT_READ: number;
+  readonly PROT_WRITE: number;
+  readonly MAP_PRIVATE: number;
+  readonly MAP_ANONYMOUS: number;
+  readonly MAP_NORESERVE: number;
+  readonly SIG_DFL: number;
+  readonly SIG_IGN: number;
+  /** Highest signal number + 1. */
+  readonly NSIG: number;
+  readonly PIPE_BUF: number;
+  readonly BUFSIZ: number;
+  /** Where the kernel says how large a socket buffer may be set (empty: use the default). */
+  readonly wmemMaxPath: string;
+  readonly rmemMaxPath: string;
+  /** Signal numbers by name (the ones dtee and multitee need by name). */
+  readonly signals: Readonly<Record<"SIGHUP" | "SIGINT" | "SIGQUIT" | "SIGKILL" | "SIGPIPE" | "SIGTERM" | "SIGXFSZ", number>>;
+  /** errno numbers by name (the ones the code tests for). */
+  readonly errno: Readonly<Record<"EINTR" | "EAGAIN" | "EPIPE" | "EBADF" | "ENOENT" | "EMSGSIZE" | "ENOBUFS" | "ECHILD" | "EINVAL" | "ENOSPC", number>>;
+}
+
+const linux: PlatformTable = {
+  name: "linux",
+  libc: "libc.so.6",
+  sockaddrUn: { size: 110, pathOffset: 2, hasLenByte: false },
+  AF_UNIX: 1,
+  SOCK_DGRAM: 2,
+  SOCK_CLOEXEC: 0o2000000,
+  SOL_SOCKET: 1,
+  SO_SNDBUF: 7,
+  SO_RCVBUF: 8,
+  MSG_DONTWAIT: 0x40,
+  MSG_TRUNC: 0x20,
+  POLLIN: 0x1,
+  POLLOUT: 0x4,
+  POLLERR: 0x8,
+  POLLHUP: 0x10,
+  POLLNVAL: 0x20,
+  O_RDONLY: 0,
+  O_WRONLY: 1,
+  O_RDWR: 2,
+  O_CREAT: 0o100,
+  O_TRUNC: 0o1000,
+  O_APPEND: 0o2000,
+  O_NONBLOCK: 0o4000,
+  O_CLOEXEC: 0o2000000,
+  O_NOFOLLOW: 0o400000,
+  O_TMPFILE: 0o20200000,
+  F_GETFD: 1,
+  F_SETFD: 2,
+  F_GETFL: 3,
+  F_SETFL: 4,
+  FD_CLOEXEC: 1,
+  POSIX_SPAWN_SETSIGDEF: 0x04,
+  POSIX_SPAWN_SETSIGMASK: 0x08,
+  spawnFileActionsSize: 256,
+  spawnAttrSize: 1024,
+  sigsetSize: 128,
+  msghdr: { size: 56, name: 0, namelen: 8, iov: 16, iovlen: 24, control: 32, controllen: 40, flags: 48 },
+  mmsghdr: { size: 64, len: 56 },
+  iovecSize: 16,
+  pollfdSize: 8,
+  SYS_pidfd_open: 434,
+  EFD_CLOEXEC: 0o2000000,
+  EFD_NONBLOCK: 0o4000,
+  MADV_DONTNEED: 4,
+  PROT_READ: 1,
+  PROT_WRITE: 2,
+  MAP_PRIVATE: 0x02,
+  MAP_ANONYMOUS: 0x20,
+  MAP_NORESERVE: 0x4000,
+  SIG_DFL: 0,
+  SIG_IGN: 1,
+  NSIG: 65,
+  PIPE_BUF: 4096,
+  BUFSIZ: 8192,
+  wmemMaxPath: "/proc/sys/net/core/wmem_max",
+  rmemMaxPath: "/proc/sys/net/core/rmem_max",
+  signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25 },
+  errno: { EINTR: 4, EAGAIN: 11, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 90, ENOBUFS: 105, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
+};
+
+// Darwin and FreeBSD rows: the shape a port fills in. Struct layouts follow the
+// BSD sockaddr_un (sun_len byte) and 64-bit msghdr; neither has pidfd_open, so a
+// port there also needs a kqueue-based child watcher (EVFILT_PROC).
+const bsdCommon = {
+  sockaddrUn: { size: 106, pathOffset: 2, hasLenByte: true },
+  AF_UNIX: 1,
+  SOCK_DGRAM: 2,
+  SOL_SOCKET: 0xffff,
+  SO_SNDBUF: 0x1001,
+  SO_RCVBUF: 0x1002,
+  POLLIN: 0x1,
+  POLLOUT: 0x4,
+  POLLERR: 0x8,
+  POLLHUP: 0x10,
+  POLLNVAL: 0x20,
+  O_RDONLY: 0,
+  O_WRONLY: 1,
+  O_RDWR: 2,
+  O_CREAT: 0x200,
+  O_TRUNC: 0x400,
+  O_APPEND: 0x8,
+  O_NONBLOCK: 0x4,
+  O_TMPFILE: 0,
+  F_GETFD: 1,
+  F_SETFD: 2,
+  F_GETFL: 3,
+  F_SETFL: 4,
+  FD_CLOEXEC: 1,
+  msghdr: { size: 48, name: 0, namelen: 8, iov: 16, iovlen: 24, control: 32, controllen: 40, flags: 44 },
+  iovecSize: 16,
+  pollfdSize: 8,
+  SYS_pidfd_open: 0,
+  EFD_CLOEXEC: 0,
+  EFD_NONBLOCK: 0,
+  PROT_READ: 1,
+  PROT_WRITE: 2,
+  MAP_PRIVATE: 0x02,
+  MAP_ANONYMOUS: 0x1000,
+  SIG_DFL: 0,
+  SIG_IGN: 1,
+  signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25 },
+} as const;
+
+const darwin: PlatformTable = {
+  ...bsdCommon,
+  name: "darwin",
+  libc: "libSystem.B.dylib",
+  SOCK_CLOEXEC: 0,
+  MSG_DONTWAIT: 0x80,
+  MSG_TRUNC: 0x10,
+  O_CLOEXEC: 0x1000000,
+  O_NOFOLLOW: 0x100,
+  POSIX_SPAWN_SETSIGDEF: 0x04,
+  POSIX_SPAWN_SETSIGMASK: 0x08,
+  spawnFileActionsSize: 8,
+  spawnAttrSize: 8,
+  sigsetSize: 4,
+  mmsghdr: { size: 0, len: 0 },
+  MADV_DONTNEED: 4,
+  MAP_NORESERVE: 0x40,
+  NSIG: 32,
+  PIPE_BUF: 512,
+  BUFSIZ: 1024,
+  wmemMaxPath: "",
+  rmemMaxPath: "",
+  errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
+};
+
+const freebsd: PlatformTable = {
+  ...bsdCommon,
+  name: "freebsd",
+  libc: "libc.so.7",
+  SOCK_CLOEXEC: 0x10000000,
+  MSG_DONTWAIT: 0x80,
+  MSG_TRUNC: 0x10,
+  O_CLOEXEC: 0x100000,
+  O_NOFOLLOW: 0x100,
+  POSIX_SPAWN_SETSIGDEF: 0x10,
+  POSIX_SPAWN_SETSIGMASK: 0x20,
+  spawnFileActionsSize: 8,
+  spawnAttrSize: 8,
+  sigsetSize: 16,
+  mmsghdr: { size: 56, len: 48 },
+  MADV_DONTNEED: 4,
+  MAP_NORESERVE: 0,
+  NSIG: 128,
+  PIPE_BUF: 512,
+  BUFSIZ: 1024,
+  wmemMaxPath: "",
+  rmemMaxPath: "",
+  errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
+};
+
+const tables: Record<string, PlatformTable> = { linux, darwin, freebsd };
+
+function select(): PlatformTable {
+  const table = tables[process.platform];
+  if (!table) throw new Error(`unsupported platform: ${process.platform}`);
+  return table;
+}
+
+/** The table for the platform this process runs on. */
+export const P: PlatformTable = select();

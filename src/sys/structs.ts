@@ -1,0 +1,50 @@
+// Struct codecs for the libc layer: byte layouts only, as the platform table
+// describes them.
+import { P } from "./platform";
+import { addressOf } from "./libc";
+
+/** Encodes a filesystem sockaddr_un; returns the buffer and the length to pass. */
+export function sockaddrUn(path: string): { buf: Buffer; len: number } {
+  const bytes = Buffer.from(path, "utf8");
+  const { size, pathOffset, hasLenByte } = P.sockaddrUn;
+  if (bytes.length + 1 > size - pathOffset) throw new RangeError("socket path too long");
+  const buf = Buffer.alloc(size);
+  if (hasLenByte) {
+    buf[0] = size;
+    buf[1] = P.AF_UNIX;
+  } else {
+    buf.writeUInt16LE(P.AF_UNIX, 0);
+  }
+  bytes.copy(buf, pathOffset);
+  // Length including the trailing NUL: the form the kernel reports for a
+  // bound sender, so addresses can be compared byte for byte.
+  return { buf, len: pathOffset + bytes.length + 1 };
+}
+
+/** The longest socket path (in bytes) a sockaddr_un can hold with its NUL. */
+export const MAX_SOCKET_PATH = P.sockaddrUn.size - P.sockaddrUn.pathOffset - 1;
+
+/**
+ * A NULL-terminated array of pointers to C strings (argv, envp). The returned
+ * object keeps every buffer referenced for as long as it lives.
+ */
+export class CStringArray {
+  readonly strings: Buffer[];
+  readonly table: BigUint64Array;
+  constructor(values: readonly string[]) {
+    this.strings = values.map((v) => Buffer.from(v + "\0", "utf8"));
+    this.table = new BigUint64Array(values.length + 1);
+    this.strings.forEach((s, i) => {
+      this.table[i] = BigInt(addressOf(s));
+    });
+  }
+  get address(): number {
+    return addressOf(this.table);
+  }
+}
+
+/** Splits a pointer into the two 32-bit halves of a little-endian u64. */
+export function writePointer(words: Uint32Array, wordIndex: number, address: number): void {
+  words[wordIndex] = address >>> 0;
+  words[wordIndex + 1] = Math.floor(address / 0x100000000);
+}
