@@ -1,0 +1,92 @@
+// Shared helpers for the end-to-end tests: run the real CLI, either the
+// script entry points (default) or the compiled binaries (DTEE_TEST_TARGET=dist).
+import { spawnSync, spawn, type SpawnSyncReturns } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dir, "..");
+export const BUN = process.execPath;
+export const COMPILED = process.env.DTEE_TEST_TARGET === "dist";
+
+export type ToolName = "dtee" | "cronty" | "multitee" | "dtee-bench";
+
+/** The argv prefix that runs a tool. */
+export function toolArgv(tool: ToolName): string[] {
+  if (COMPILED) {
+    const path = join(ROOT, "dist", tool);
+    if (!existsSync(path)) throw new Error(`${path} is missing: run 'bun run build' first`);
+    return [path];
+  }
+  return [BUN, join(ROOT, "bin", `${tool}.ts`)];
+}
+
+/** The name a tool prefixes its messages with when run as toolArgv() runs it. */
+export function prefix(tool: ToolName): string {
+  return COMPILED ? join(ROOT, "dist", tool) : tool;
+}
+
+/** The command words that run the tool, for $DTEE in sh -c scripts (field-split, so no quoting). */
+export function toolCmd(tool: ToolName): string {
+  const words = toolArgv(tool);
+  if (words.some((w) => /\s/.test(w))) throw new Error(`paths with spaces are not supported: ${words.join(" ")}`);
+  return words.join(" ");
+}
+
+export function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export function run(
+  tool: ToolName,
+  args: string[],
+  opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string; timeout?: number } = {},
+): RunResult {
+  const [cmd, ...pre] = toolArgv(tool);
+  const r: SpawnSyncReturns<Buffer> = spawnSync(cmd!, [...pre, ...args], {
+    input: opts.input ?? "",
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+    timeout: opts.timeout ?? 60_000,
+    maxBuffer: 1 << 30,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a shell script (for redirections and pipelines); $DTEE etc. are set. */
+export function sh(
+  script: string,
+  opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string; timeout?: number } = {},
+): RunResult {
+  const r = spawnSync("/bin/sh", ["-c", script], {
+    input: opts.input ?? "",
+    env: {
+      ...process.env,
+      DTEE: toolCmd("dtee"),
+      CRONTY: toolCmd("cronty"),
+      MULTITEE: toolCmd("multitee"),
+      ...opts.env,
+    },
+    cwd: opts.cwd,
+    timeout: opts.timeout ?? 60_000,
+    maxBuffer: 1 << 30,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+export { spawn };
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "dtee-test-"));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
