@@ -90,3 +90,48 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "dtee-test-"));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * Starts a tool with posix_spawnp through the project's own FFI layer, so
+ * the test can signal it and read its raw wait status (core-dump bit
+ * included), which node's child_process does not expose.
+ */
+export async function startRaw(
+  argv: string[],
+  opts: { stdout?: string; stderr?: string; env?: Record<string, string> } = {},
+): Promise<{ pid: number; wait: () => Promise<number> }> {
+  const { spawnCommand, pollExit } = await import("../src/relay/spawn");
+  const { libc, cstring } = await import("../src/sys/libc");
+  const { P } = await import("../src/sys/platform");
+  const open = (path: string) =>
+    libc.open(cstring(path), P.O_WRONLY | P.O_CREAT | P.O_TRUNC | P.O_CLOEXEC, 0o644);
+  const out = opts.stdout ? open(opts.stdout) : undefined;
+  const err = opts.stderr ? open(opts.stderr) : undefined;
+  const pid = spawnCommand({ command: argv, stdout: out, stderr: err, env: { ...process.env, ...opts.env } });
+  if (out !== undefined) libc.close(out);
+  if (err !== undefined) libc.close(err);
+  return {
+    pid,
+    wait: async () => {
+      for (;;) {
+        const s = pollExit(pid);
+        if (s !== undefined) return s;
+        await Bun.sleep(5);
+      }
+    },
+  };
+}
+
+export async function waitForFile(path: string, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!existsSync(path)) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${path}`);
+    await Bun.sleep(5);
+  }
+}
+
+/** Decoded wait status: exit code, or signal and core-dump flag. */
+export function waitStatus(raw: number): { code?: number; signal?: number; core: boolean } {
+  const sig = raw & 0x7f;
+  return sig === 0 ? { code: (raw >> 8) & 0xff, core: false } : { signal: sig, core: (raw & 0x80) !== 0 };
+}

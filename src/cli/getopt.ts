@@ -55,8 +55,10 @@ export function getopt(argv: readonly string[], spec: GetoptSpec): GetoptResult 
       const eq = tok.indexOf("=");
       const name = eq < 0 ? tok.slice(2) : tok.slice(2, eq);
       const def = spec.defs[name];
-      if (!def || def.type === "positional") return { ok: false, message: `unrecognised option '--${name}'` };
+      if (!def || def.type === "positional") return { ok: false, message: `unrecognised option '${tok}'` };
       if (takesValue(name)) {
+        if (eq >= 0 && eq === tok.length - 1)
+          return { ok: false, message: `the argument for option '--${name}' should follow immediately after the equal sign` };
         if (eq >= 0) options.push({ name, value: tok.slice(eq + 1) });
         else if (i + 1 < argv.length) options.push({ name, value: argv[++i]! });
         else return { ok: false, message: `the required argument for option '--${name}' is missing` };
@@ -72,7 +74,7 @@ export function getopt(argv: readonly string[], spec: GetoptSpec): GetoptResult 
     for (let j = 1; j < tok.length; j++) {
       const letter = tok[j]!;
       const name = short.get(letter);
-      if (!name) return { ok: false, message: `unrecognised option '-${letter}'` };
+      if (!name) return { ok: false, message: `unrecognised option '${tok}'` };
       if (takesValue(name)) {
         if (j + 1 < tok.length) options.push({ name, value: tok.slice(j + 1) });
         else if (i + 1 < argv.length) options.push({ name, value: argv[++i]! });
@@ -82,6 +84,14 @@ export function getopt(argv: readonly string[], spec: GetoptSpec): GetoptResult 
       options.push({ name });
     }
     i++;
+  }
+  // A switch means the same however often it is given; saying it twice is
+  // more likely a mistake than intent (dtee rejects it too).
+  const seen = new Set<string>();
+  for (const o of options) {
+    if (takesValue(o.name)) continue;
+    if (seen.has(o.name)) return { ok: false, message: `option '--${o.name}' cannot be specified more than once` };
+    seen.add(o.name);
   }
   return { ok: true, options, rest };
 }

@@ -31,7 +31,7 @@ export function openSpool(dir: string): { fd: number } | { error: string } {
   if (P.O_TMPFILE) {
     const fd = libc.open(cstring(dir), P.O_TMPFILE | P.O_RDWR | P.O_CLOEXEC, 0o600);
     if (fd >= 0) return { fd };
-    return { error: `${dir}: ${strerror(errno())}` };
+    return { error: `unable to create temporary file in ${dir}: ${strerror(errno())}` };
   }
-  return { error: `${dir}: no unnamed temporary files on this platform` };
+  return { error: `unable to create temporary file in ${dir}: not supported on this platform` };
 }

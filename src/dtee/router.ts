@@ -22,6 +22,8 @@ export interface RoutePlan {
 export class Router {
   /** Set when any write failed: dtee exits 74. */
   ioError = false;
+  /** Set when a write to our own stdout or stderr failed (cron mode reports the run). */
+  stdError = false;
   /** Cron mode: the command wrote to stderr. */
   sawStderr = false;
   /** Set when writing to our stdout or stderr hit EPIPE (cron mode stops on it). */
@@ -42,11 +44,14 @@ export class Router {
     };
     const onStdFailure = (sink: Sink, code: number) => {
       this.ioError = true;
+      this.stdError = true;
       if (code === P.errno.EPIPE) this.brokenPipe = true;
       printError(this.argv0, `${sink.name}: write: ${strerror(code)}`);
     };
-    this.out = new Sink(plan.stdoutFd, "stdout", onStdFailure);
-    this.err = new Sink(plan.stderrFd, "stderr", onStdFailure);
+    // A failing file is reported once per run of failures; our own stdout
+    // and stderr on every failed write, as dtee does.
+    this.out = new Sink(plan.stdoutFd, "stdout", onStdFailure, undefined, true);
+    this.err = new Sink(plan.stderrFd, "stderr", onStdFailure, undefined, true);
     for (const f of plan.files) {
       const sink = new Sink(f.fd, f.path, onFileFailure);
       (f.stream === "stdout" ? this.outFiles : f.stream === "stderr" ? this.errFiles : this.combinedFiles).push(sink);

@@ -61,17 +61,26 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   if (cfg.cron) {
     const spool = openSpool(tmpdir());
     if ("fd" in spool) spoolFd = spool.fd;
-    else printError(argv0, spool.error);
+    else {
+      // Output passes straight through; the run is reported and exits 73.
+      printError(argv0, spool.error);
+      outcome.error = EX.CANTCREAT;
+      outcome.report = true;
+    }
   }
 
-  let trio: SocketTrio | undefined;
+  let trio: SocketTrio;
   try {
     trio = createTrio({ tmpdir: tmpdir() });
   } catch (e) {
     printError(argv0, e instanceof Error ? e.message : String(e));
-    outcome.error = EX.UNAVAILABLE;
-    outcome.report = true;
-    if (!cfg.cron) return exitWith(outcome, cfg);
+    if (!cfg.cron) {
+      outcome.error = EX.UNAVAILABLE;
+      return exitWith(outcome, cfg);
+    }
+    // Cron mode must still run the job: it runs with our own streams, and
+    // its status is ours, as if dtee had not been there.
+    return runUnrelayed(cfg, passFds);
   }
 
   const wakefd = cfg.cron ? libc.eventfd(0, P.EFD_CLOEXEC | P.EFD_NONBLOCK) : -1;
@@ -82,8 +91,8 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   try {
     pid = spawnCommand({
       command: cfg.command,
-      stdout: trio?.stdout,
-      stderr: trio?.stderr,
+      stdout: trio.stdout,
+      stderr: trio.stderr,
       passFds,
     });
   } catch (e) {
@@ -99,17 +108,8 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     }
     outcome.report = true;
   }
-  if (trio) {
-    closeFd(trio.stdout);
-    closeFd(trio.stderr);
-  }
-
-  if (!trio) {
-    // Cron mode without sockets: the command runs with our own streams.
-    if (injectedStderr !== undefined) printError(argv0, injectedStderr.slice(argv0.length + 2, -1));
-    if (pid > 0) outcome.termination = decodeWaitStatus(waitForExit(pid));
-    return exitWith(outcome, cfg);
-  }
+  closeFd(trio.stdout);
+  closeFd(trio.stderr);
 
   const plan: SessionPlan = {
     argv0,
@@ -129,9 +129,26 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   const result = cfg.cron ? await runInWorker(plan) : runSession(plan);
   if (result.waitStatus !== undefined) outcome.termination = decodeWaitStatus(result.waitStatus);
   if (result.ioError) outcome.error = EX.IOERR;
-  if (result.sawStderr) outcome.report = true;
+  if (result.sawStderr || result.stdError) outcome.report = true;
   if (result.brokenPipe && cfg.cron) outcome.interrupted ??= P.signals.SIGPIPE;
   return exitWith(outcome, cfg);
+}
+
+/** Runs the command on our own stdout and stderr and leaves with its status. */
+function runUnrelayed(cfg: DteeConfig, passFds: readonly number[]): never {
+  try {
+    const pid = spawnCommand({ command: cfg.command, passFds });
+    const t = decodeWaitStatus(waitForExit(pid));
+    if (t.signal !== undefined) dieBySignal(t.signal);
+    process.exit(shellStatus(t));
+  } catch (e) {
+    if (e instanceof ExecError) {
+      printError(cfg.argv0, `${cfg.command[0]}: ${strerror(e.code)}`);
+      process.exit(EX.NOINPUT);
+    }
+    printError(cfg.argv0, e instanceof Error ? e.message : String(e));
+    process.exit(EX.OSERR);
+  }
 }
 
 function installCronSignals(cfg: DteeConfig, wakefd: number, outcome: Outcome): void {

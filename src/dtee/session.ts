@@ -26,6 +26,8 @@ export interface SessionResult {
   /** True when the loop stopped because our stdout or stderr is a broken pipe. */
   brokenPipe: boolean;
   ioError: boolean;
+  /** A write to our own stdout or stderr failed (cron mode then reports). */
+  stdError: boolean;
   sawStderr: boolean;
 }
 
@@ -53,7 +55,7 @@ export function runSession(plan: SessionPlan): SessionResult {
   // discarded (closed, it was never named) otherwise.
   if (plan.spoolFd !== undefined) {
     const failed = waitStatus !== undefined && waitStatus !== 0;
-    if (woken || router.brokenPipe || router.sawStderr || failed || router.ioError || plan.reportAnyway) {
+    if (woken || router.brokenPipe || router.sawStderr || failed || router.stdError || plan.reportAnyway) {
       router.releaseSpool();
     }
   }
@@ -62,6 +64,7 @@ export function runSession(plan: SessionPlan): SessionResult {
     woken,
     brokenPipe: router.brokenPipe,
     ioError: router.ioError,
+    stdError: router.stdError,
     sawStderr: router.sawStderr,
   };
 }

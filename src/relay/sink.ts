@@ -24,6 +24,8 @@ export class Sink {
     readonly name: string,
     private readonly onFailure: WriteFailure,
     private readonly onSuccess?: (sink: Sink) => void,
+    /** Report every failed write, not only the first of a run of failures. */
+    private readonly reportEveryFailure = false,
   ) {}
 
   /** Writes entries [start, start + count) of `list`, `bytes` in total. */
@@ -120,7 +122,7 @@ export class Sink {
   private fail(code: number): void {
     const first = !this.failing;
     this.failing = true;
-    if (first) this.onFailure(this, code);
+    if (first || this.reportEveryFailure) this.onFailure(this, code);
   }
 
   private recovered(): void {

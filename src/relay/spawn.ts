@@ -1,7 +1,7 @@
 // Starts the command with posix_spawnp: fd 1 and 2 on the output sockets,
 // every signal back to its default action and unblocked (Bun ignores SIGPIPE
 // and SIGXFSZ, and ignored signals survive exec).
-import { libc, errno } from "../sys/libc";
+import { libc, errno, asPointer } from "../sys/libc";
 import { P } from "../sys/platform";
 import { CStringArray } from "../sys/structs";
 import { SysError } from "../sys/errors";
@@ -56,7 +56,7 @@ export function spawnCommand(req: SpawnRequest): number {
       libc.posix_spawnattr_setsigmask(attr, noSignals);
       rc = libc.posix_spawnattr_setflags(attr, P.POSIX_SPAWN_SETSIGDEF | P.POSIX_SPAWN_SETSIGMASK);
       if (rc !== 0) throw new SysError("posix_spawnattr_setflags", rc);
-      rc = libc.posix_spawnp(pid, argv.strings[0]!, actions, attr, argv.address, envp.address);
+      rc = libc.posix_spawnp(pid, argv.strings[0]!, actions, attr, asPointer(argv.address), asPointer(envp.address));
       if (rc !== 0) throw new ExecError(rc);
     } finally {
       libc.posix_spawnattr_destroy(attr);

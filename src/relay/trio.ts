@@ -1,10 +1,13 @@
 // The socket trio: one input socket and two output sockets connected to it, so
 // that the child's stdout and stderr share one ordered receive queue.
-import { libc, errno, cstring, addressOf } from "../sys/libc";
+import { libc, errno, cstring, addressOf, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
 import { sockaddrUn, MAX_SOCKET_PATH } from "../sys/structs";
 import { SysError } from "../sys/errors";
 import { readFileSync } from "node:fs";
+
+/** The trio could not be set up; the message says why. */
+export class TrioError extends Error {}
 
 export interface SocketTrio {
   /** Receives from both output sockets, in write order. */
@@ -71,9 +74,9 @@ export function createTrio(options: TrioOptions): SocketTrio {
   const base = options.tmpdir.replace(/\/+$/, "") || "/";
   const template = cstring(`${base === "/" ? "" : base}/dtee.XXXXXX`);
   if (template.length - 1 + 2 > MAX_SOCKET_PATH) {
-    throw new SysError("socket path", 36 /* ENAMETOOLONG */, base);
+    throw new TrioError(`unable to create sockets in ${base}: ${strerror(36 /* ENAMETOOLONG */)}`);
   }
-  if (!libc.mkdtemp(template)) throw new SysError("mkdtemp", errno(), base);
+  if (!libc.mkdtemp(template)) throw new TrioError(`unable to create temporary directory in ${base}: ${strerror(errno())}`);
   const dir = template.subarray(0, template.length - 1).toString("utf8");
   const paths = [`${dir}/i`, `${dir}/o`, `${dir}/e`];
   const fds: number[] = [];

@@ -1,7 +1,7 @@
 // bun:ffi bindings to the C library. Bindings only: no policy, no retries, no
 // error handling beyond returning what libc returns. Callers read errno with
 // errno() straight after the call that failed.
-import { dlopen, FFIType, read, CString, ptr } from "bun:ffi";
+import { dlopen, FFIType, read, CString, ptr, type Pointer } from "bun:ffi";
 import { P } from "./platform";
 
 const { i32, u32, i64, u64, i64_fast, ptr: pointer, i16 } = FFIType;
@@ -84,8 +84,13 @@ export function cstring(s: string): Buffer {
 }
 
 /** The address of a buffer; the caller must keep the buffer referenced. */
-export function addressOf(view: ArrayBufferView): number {
+export function addressOf(view: NodeJS.TypedArray | DataView): number {
   return ptr(view) as number;
+}
+
+/** A raw address as the pointer type bun:ffi's signatures expect. */
+export function asPointer(address: number): Pointer {
+  return address as Pointer;
 }
 
 export { read, ptr };
