@@ -85,6 +85,7 @@ export class Router {
           this.sawStderr = true;
           this.err.writeRange(b.all, start, len, bytes);
         }
+        if (this.brokenPipe && this.stopOnBrokenPipe) break;
       }
     }
     return !(this.brokenPipe && this.stopOnBrokenPipe);

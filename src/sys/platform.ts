@@ -80,6 +80,8 @@ export interface PlatformTable {
   readonly signals: Readonly<Record<"SIGHUP" | "SIGINT" | "SIGQUIT" | "SIGKILL" | "SIGPIPE" | "SIGTERM" | "SIGXFSZ", number>>;
   /** errno numbers by name (the ones the code tests for). */
   readonly errno: Readonly<Record<"EINTR" | "EAGAIN" | "EPIPE" | "EBADF" | "ENOENT" | "EMSGSIZE" | "ENOBUFS" | "ECHILD" | "EINVAL" | "ENOSPC", number>>;
+  /** clockid_t of CLOCK_MONOTONIC (one clock for every process: dtee-bench times across processes). */
+  readonly CLOCK_MONOTONIC: number;
 }
 
 const linux: PlatformTable = {
@@ -141,6 +143,7 @@ const linux: PlatformTable = {
   rmemMaxPath: "/proc/sys/net/core/rmem_max",
   signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25 },
   errno: { EINTR: 4, EAGAIN: 11, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 90, ENOBUFS: 105, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
+  CLOCK_MONOTONIC: 1,
 };
 
 // Darwin and FreeBSD rows: the shape a port fills in. Struct layouts follow the
@@ -209,6 +212,7 @@ const darwin: PlatformTable = {
   wmemMaxPath: "",
   rmemMaxPath: "",
   errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
+  CLOCK_MONOTONIC: 6,
 };
 
 const freebsd: PlatformTable = {
@@ -234,6 +238,7 @@ const freebsd: PlatformTable = {
   wmemMaxPath: "",
   rmemMaxPath: "",
   errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
+  CLOCK_MONOTONIC: 4,
 };
 
 const tables: Record<string, PlatformTable> = { linux, darwin, freebsd };
