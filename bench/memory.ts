@@ -1,0 +1,55 @@
+// Peak memory against output size: dtee's peak RSS must not grow with the
+// amount of output (the relay streams through fixed buffers and cron mode
+// spools to disk). Runs each case under Bun.spawn and reads the child's
+// maxRSS from its resource usage.
+//
+//   bun bench/memory.ts [--target dist|script]
+import { join, resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+
+const root = resolve(import.meta.dir, "..");
+const useDist = process.argv.includes("dist");
+const tool = (name: string) => (useDist ? [join(root, "dist", name)] : [process.execPath, join(root, "bin", `${name}.ts`)]);
+const work = mkdtempSync(join(tmpdir(), "dtee-mem-"));
+
+async function peakRss(argv: string[], expectedExit: number): Promise<number> {
+  const p = Bun.spawn(argv, { stdout: "ignore", stderr: "ignore", env: { ...process.env, TMPDIR: work } });
+  await p.exited;
+  if (p.exitCode !== expectedExit) throw new Error(`exit ${p.exitCode}: ${argv.join(" ")}`);
+  return p.resourceUsage()!.maxRSS; // bytes
+}
+
+const MB = 1 << 20;
+const cases: [string, string[], number][] = []; // name, argv, expected exit
+for (const [bs, label] of [
+  [65536, "64 KiB writes"],
+  [4096, "4 KiB writes"],
+  [4 << 20, "4 MiB writes"],
+] as const) {
+  for (const total of [1 * MB, 100 * MB, 1024 * MB]) {
+    const count = Math.max(1, Math.round(total / bs));
+    cases.push([
+      `dtee -O file, ${label}, ${total / MB} MiB`,
+      [...tool("dtee"), "-O", join(work, "out"), "dd", "if=/dev/zero", `bs=${bs}`, `count=${count}`, "status=none"],
+      0,
+    ]);
+  }
+}
+for (const total of [1 * MB, 300 * MB]) {
+  cases.push([
+    `cronty (spooled), 64 KiB writes, ${total / MB} MiB`,
+    // Exit 1 so the spool is shown: every byte goes through the spool file.
+    [...tool("cronty"), "sh", "-c", `dd if=/dev/zero bs=65536 count=${total / 65536} status=none; exit 1`],
+    1,
+  ]);
+}
+
+console.log(`# peak RSS by output size (${useDist ? "compiled" : "bun script"}); ${new Date().toISOString()}`);
+console.log("| case | peak RSS (MiB) |");
+console.log("|---|---|");
+for (const [name, argv, exit] of cases) {
+  const rss = await peakRss(argv, exit);
+  console.log(`| ${name} | ${(rss / MB).toFixed(1)} |`);
+}
+rmSync(work, { recursive: true, force: true });
