@@ -14,6 +14,12 @@ export interface PlatformTable {
   readonly SOL_SOCKET: number;
   readonly SO_SNDBUF: number;
   readonly SO_RCVBUF: number;
+  /** Kernel receive timestamps as struct timespec control messages (0 where unsupported). */
+  readonly SO_TIMESTAMPNS: number;
+  readonly SCM_TIMESTAMPNS: number;
+  /** struct cmsghdr: header size (data offset) and the space one timespec message takes. */
+  readonly cmsg: { readonly header: number; readonly timespecSpace: number; readonly level: number; readonly type: number };
+  readonly CLOCK_REALTIME: number;
   readonly MSG_DONTWAIT: number;
   readonly MSG_TRUNC: number;
   readonly POLLIN: number;
@@ -94,6 +100,10 @@ const linux: PlatformTable = {
   SOL_SOCKET: 1,
   SO_SNDBUF: 7,
   SO_RCVBUF: 8,
+  SO_TIMESTAMPNS: 35,
+  SCM_TIMESTAMPNS: 35,
+  cmsg: { header: 16, timespecSpace: 32, level: 8, type: 12 },
+  CLOCK_REALTIME: 0,
   MSG_DONTWAIT: 0x40,
   MSG_TRUNC: 0x20,
   POLLIN: 0x1,
@@ -156,6 +166,7 @@ const bsdCommon = {
   SOL_SOCKET: 0xffff,
   SO_SNDBUF: 0x1001,
   SO_RCVBUF: 0x1002,
+  CLOCK_REALTIME: 0,
   POLLIN: 0x1,
   POLLOUT: 0x4,
   POLLERR: 0x8,
@@ -192,6 +203,10 @@ const bsdCommon = {
 const darwin: PlatformTable = {
   ...bsdCommon,
   name: "darwin",
+  // Darwin has only microsecond SO_TIMESTAMP; a port would read that instead.
+  SO_TIMESTAMPNS: 0,
+  SCM_TIMESTAMPNS: 0,
+  cmsg: { header: 12, timespecSpace: 32, level: 4, type: 8 },
   libc: "libSystem.B.dylib",
   SOCK_CLOEXEC: 0,
   MSG_DONTWAIT: 0x80,
@@ -218,6 +233,10 @@ const darwin: PlatformTable = {
 const freebsd: PlatformTable = {
   ...bsdCommon,
   name: "freebsd",
+  // FreeBSD: SO_TIMESTAMP with SO_TS_CLOCK = SO_TS_REALTIME gives SCM_REALTIME.
+  SO_TIMESTAMPNS: 0,
+  SCM_TIMESTAMPNS: 0,
+  cmsg: { header: 12, timespecSpace: 32, level: 4, type: 8 },
   libc: "libc.so.7",
   SOCK_CLOEXEC: 0x10000000,
   MSG_DONTWAIT: 0x80,
