@@ -24,9 +24,9 @@ const args = [
 const proc = Bun.spawnSync([process.execPath, ...args], { stdout: "inherit", stderr: "inherit", cwd: root });
 if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
 
-for (const name of ["cronty", "multitee", "dtee-bench"]) {
+for (const name of ["cronty", "multitee", "dtee-bench", "dtee-replay"]) {
   const link = join(dist, name);
   rmSync(link, { force: true });
   symlinkSync("dtee", link);
 }
-console.log(`built ${join(dist, "dtee")} (+ cronty, multitee, dtee-bench links)`);
+console.log(`built ${join(dist, "dtee")} (+ cronty, multitee, dtee-bench, dtee-replay links)`);

@@ -9,7 +9,7 @@ export const ROOT = resolve(import.meta.dir, "..");
 export const BUN = process.execPath;
 export const COMPILED = process.env.DTEE_TEST_TARGET === "dist";
 
-export type ToolName = "dtee" | "cronty" | "multitee" | "dtee-bench";
+export type ToolName = "dtee" | "cronty" | "multitee" | "dtee-bench" | "dtee-replay";
 
 /** The argv prefix that runs a tool. */
 export function toolArgv(tool: ToolName): string[] {

@@ -13,6 +13,10 @@ export const dteeArgs = {
   "err-overwrite": { type: "string", alias: ["E"], valueHint: FILE, description: "write standard error to FILE, truncating it first" },
   "combined-append": { type: "string", alias: ["c"], valueHint: FILE, description: "append standard output and error, in order, to FILE" },
   "combined-overwrite": { type: "string", alias: ["C"], valueHint: FILE, description: "write standard output and error, in order, to FILE, truncating it first" },
+  log: { type: "string", valueHint: FILE, description: "write a JSON Lines capture log to FILE: every write, its stream and receive time, then the exit status" },
+  "log-append": { type: "string", valueHint: FILE, description: "append the capture log to FILE" },
+  tag: { type: "boolean", description: "prefix each line of the combined files with O (stdout) or E (stderr)" },
+  timestamps: { type: "boolean", description: "prefix each line of the combined files with its receive time" },
   "ignore-interrupts": { type: "boolean", alias: ["i"], description: "ignore SIGINT (the command still receives it)" },
   cron: { type: "boolean", alias: ["q"], description: "cron mode: print nothing unless the command writes to standard error or fails" },
   help: { type: "boolean", alias: ["h"], description: "show this help and exit" },
@@ -53,6 +57,7 @@ export function helpText(argv0: string, cronty: boolean): string {
   return (
     `Usage: ${argv0} [OPTION]... COMMAND [ARG]...\n\n${about}\n` +
     `Output files (each may be given more than once):\n${renderOptions(dteeArgs, FILE_OPTIONS.map(([n]) => n).sort(byDefinitionOrder))}\n\n` +
+    `Capture log and annotated combined files:\n${renderOptions(dteeArgs, ["log", "log-append", "tag", "timestamps"])}\n\n` +
     `Options:\n${renderOptions(dteeArgs, modeNames)}\n\n` +
     `Miscellaneous:\n${renderOptions(dteeArgs, ["help", "version"])}\n\n` +
     "Exit status: the command's, or 128+N if it was killed by signal N;\n" +
@@ -84,6 +89,11 @@ export function parseDtee(argv0: string, args: readonly string[], cronty: boolea
   for (const [name, stream, append] of FILE_OPTIONS) {
     for (const o of parsed.options) if (o.name === name) outputs.push({ stream, path: o.value!, append });
   }
+  // The last log option wins: there is one capture log.
+  let log: { path: string; append: boolean } | undefined;
+  for (const o of parsed.options) {
+    if (o.name === "log" || o.name === "log-append") log = { path: o.value!, append: o.name === "log-append" };
+  }
   return {
     kind: "run",
     config: {
@@ -92,6 +102,9 @@ export function parseDtee(argv0: string, args: readonly string[], cronty: boolea
       ignoreInterrupts: has("ignore-interrupts"),
       cron: cronty || has("cron"),
       command: parsed.rest,
+      log,
+      tag: has("tag"),
+      timestamps: has("timestamps"),
     },
   };
 }

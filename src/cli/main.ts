@@ -8,19 +8,11 @@ import { printError } from "../dtee/messages";
 import { libc } from "../sys/libc";
 import { EX } from "../dtee/config";
 
-export type Tool = "dtee" | "cronty" | "multitee" | "dtee-bench";
+import { writeStdout } from "./output";
 
-const TOOLS: readonly Tool[] = ["dtee", "cronty", "multitee", "dtee-bench"];
+export type Tool = "dtee" | "cronty" | "multitee" | "dtee-bench" | "dtee-replay";
 
-export function writeStdout(text: string): void {
-  const buf = Buffer.from(text, "utf8");
-  let done = 0;
-  while (done < buf.length) {
-    const r = libc.write(1, buf.subarray(done), buf.length - done) as number;
-    if (r <= 0) return;
-    done += r;
-  }
-}
+const TOOLS: readonly Tool[] = ["dtee", "cronty", "multitee", "dtee-bench", "dtee-replay"];
 
 /** The invoked name and arguments, for a compiled binary or a script. */
 export function invocation(fallback: Tool): { tool: Tool; argv0: string; args: string[] } {
@@ -42,6 +34,10 @@ export async function main(fallback: Tool): Promise<void> {
     case "multitee": {
       const { runMultiteeCli } = await import("./multitee");
       return runMultiteeCli(argv0, args);
+    }
+    case "dtee-replay": {
+      const { runReplayCli } = await import("./replay");
+      return runReplayCli(argv0, args);
     }
     case "dtee-bench": {
       const { runBenchCli } = await import("./bench");

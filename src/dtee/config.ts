@@ -16,6 +16,12 @@ export interface DteeConfig {
   ignoreInterrupts: boolean;
   cron: boolean;
   command: string[];
+  /** --log / --log-append: the JSON Lines capture log. */
+  log?: { path: string; append: boolean };
+  /** --tag: prefix each line of the combined files with O or E. */
+  tag: boolean;
+  /** --timestamps: prefix each line of the combined files with its receive time. */
+  timestamps: boolean;
 }
 
 /** sysexits.h codes dtee uses for its own failures. */

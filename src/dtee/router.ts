@@ -7,6 +7,9 @@ import { STDOUT, STDERR, type Batch } from "../relay/receiver";
 import type { OutputStream } from "./config";
 import { printError } from "./messages";
 import { libc, errno, strerror } from "../sys/libc";
+import { CaptureLog } from "./capture-log";
+import { LineTagger, type TagOptions } from "./line-tagger";
+import { now } from "./clock";
 import { P } from "../sys/platform";
 
 export interface RoutePlan {
@@ -17,6 +20,10 @@ export interface RoutePlan {
   files: { fd: number; path: string; stream: OutputStream }[];
   /** Cron mode: the spool's fd; stdout is held there until stderr is written. */
   spoolFd?: number;
+  /** --log: the capture log's fd and path. */
+  log?: { fd: number; path: string };
+  /** --tag / --timestamps for the combined (-c/-C) files. */
+  tagging?: TagOptions;
 }
 
 export class Router {
@@ -35,6 +42,9 @@ export class Router {
   private readonly combinedFiles: Sink[] = [];
   private spool?: Sink;
   private readonly argv0: string;
+  readonly log?: CaptureLog;
+  private readonly tagger?: LineTagger;
+  private bytesOf: (index: number) => Uint8Array = () => new Uint8Array(0);
 
   constructor(plan: RoutePlan) {
     this.argv0 = plan.argv0;
@@ -56,6 +66,8 @@ export class Router {
       const sink = new Sink(f.fd, f.path, onFileFailure);
       (f.stream === "stdout" ? this.outFiles : f.stream === "stderr" ? this.errFiles : this.combinedFiles).push(sink);
     }
+    if (plan.log) this.log = new CaptureLog(new Sink(plan.log.fd, plan.log.path, onFileFailure));
+    if (plan.tagging && (plan.tagging.tag || plan.tagging.timestamps)) this.tagger = new LineTagger(plan.tagging);
     if (plan.spoolFd !== undefined) {
       this.spool = new Sink(plan.spoolFd, "spool", (_sink, code) => {
         this.ioError = true;
@@ -64,12 +76,19 @@ export class Router {
     }
   }
 
+  /** How the optional features (log, tagging) read message bytes. */
+  setByteSource(bytesOf: (index: number) => Uint8Array): void {
+    this.bytesOf = bytesOf;
+  }
+
   /** Writes one batch everywhere it belongs. Returns false to stop the relay. */
   deliver(b: Batch): boolean {
     if (b.all.count === 0) return true;
     for (const s of this.outFiles) s.writeAll(b.stdout);
     for (const s of this.errFiles) s.writeAll(b.stderr);
-    for (const s of this.combinedFiles) s.writeAll(b.all);
+    if (this.tagger) this.writeTagged(b);
+    else for (const s of this.combinedFiles) s.writeAll(b.all);
+    if (this.log) this.log.writeBatch(b, this.bytesOf);
     if (b.runCount === 1 && !this.spool) {
       if (b.runStream[0] === STDOUT) this.out.writeAll(b.stdout);
       else this.err.writeAll(b.stderr);
@@ -94,6 +113,16 @@ export class Router {
   /** Cron mode stops on a broken stdout/stderr; otherwise SIGPIPE has killed us already. */
   stopOnBrokenPipe = false;
 
+  private writeTagged(b: Batch): void {
+    if (this.combinedFiles.length === 0) return;
+    const parts: Uint8Array[] = [];
+    for (let k = 0; k < b.all.count; k++) {
+      this.tagger!.format(b.allStream[k]!, this.bytesOf(k), b.timeSec[k]!, b.timeNsec[k]!, parts);
+    }
+    const formatted = Buffer.concat(parts);
+    for (const s of this.combinedFiles) s.writeBuffer(formatted);
+  }
+
   /** A message of dtee's own that belongs in the command's stderr (exec failure). */
   injectStderr(text: string): void {
     const bytes = Buffer.from(text, "utf8");
@@ -101,7 +130,16 @@ export class Router {
     this.sawStderr = true;
     this.err.writeBuffer(bytes);
     for (const s of this.errFiles) s.writeBuffer(bytes);
-    for (const s of this.combinedFiles) s.writeBuffer(bytes);
+    const at = now();
+    if (this.tagger) {
+      const parts: Uint8Array[] = [];
+      this.tagger.format(STDERR, bytes, at.sec, at.nsec, parts);
+      const formatted = Buffer.concat(parts);
+      for (const s of this.combinedFiles) s.writeBuffer(formatted);
+    } else {
+      for (const s of this.combinedFiles) s.writeBuffer(bytes);
+    }
+    this.log?.writeSynthetic("stderr", at, bytes);
   }
 
   /** Cron mode: copies the spooled stdout out in order and stops spooling. */

@@ -11,6 +11,7 @@ import { printError } from "./messages";
 import { prepareStdio } from "./stdio";
 import { openOutputs, openSpool } from "./outputs";
 import { runSession, type SessionPlan, type SessionResult } from "./session";
+import { now } from "./clock";
 import { decodeWaitStatus, describeTermination, dieBySignal, shellStatus, type Termination } from "./status";
 
 /** Signals cron mode catches to flush, report and then die of. */
@@ -48,6 +49,12 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
 
   const outcome: Outcome = { report: false };
   const { opened, failures } = openOutputs(cfg.outputs);
+  let log: { fd: number; path: string } | undefined;
+  if (cfg.log) {
+    const l = openOutputs([{ stream: "combined", path: cfg.log.path, append: cfg.log.append }]);
+    failures.push(...l.failures);
+    if (l.opened[0]) log = { fd: l.opened[0].fd, path: cfg.log.path };
+  }
   for (const f of failures) printError(argv0, f);
   if (failures.length) {
     outcome.error = EX.CANTCREAT;
@@ -88,6 +95,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
 
   let pid = 0;
   let injectedStderr: string | undefined;
+  const start = now();
   try {
     pid = spawnCommand({
       command: cfg.command,
@@ -125,6 +133,10 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     wakefd,
     injectedStderr,
     reportAnyway: outcome.report,
+    log,
+    tagging: { tag: cfg.tag, timestamps: cfg.timestamps },
+    command: cfg.command,
+    start,
   };
   const result = cfg.cron ? await runInWorker(plan) : runSession(plan);
   if (result.waitStatus !== undefined) outcome.termination = decodeWaitStatus(result.waitStatus);
@@ -152,12 +164,13 @@ function runUnrelayed(cfg: DteeConfig, passFds: readonly number[]): never {
 }
 
 function installCronSignals(cfg: DteeConfig, wakefd: number, outcome: Outcome): void {
-  const one = new BigUint64Array([1n]);
   for (const sig of cronSignals(cfg)) {
     const name = SIGNAL_NAMES[sig]!;
     process.on(name, () => {
-      outcome.interrupted ??= sig;
-      libc.write(wakefd, one, 8);
+      if (outcome.interrupted !== undefined) return;
+      outcome.interrupted = sig;
+      // The value tells the data thread which signal stopped it (for the log).
+      libc.write(wakefd, new BigUint64Array([BigInt(sig)]), 8);
     });
   }
 }

@@ -4,6 +4,8 @@
 import { Receiver } from "../relay/receiver";
 import { runLoop } from "../relay/loop";
 import { Router, type RoutePlan } from "./router";
+import { now, type Instant } from "./clock";
+import { decodeWaitStatus } from "./status";
 
 export interface SessionPlan extends RoutePlan {
   input: number;
@@ -16,6 +18,9 @@ export interface SessionPlan extends RoutePlan {
   injectedStderr?: string;
   /** Cron mode: something already makes the run worth reporting (e.g. a file failed to open). */
   reportAnyway?: boolean;
+  /** For the capture log's exit record. */
+  command: string[];
+  start: Instant;
 }
 
 export interface SessionResult {
@@ -33,12 +38,15 @@ export interface SessionResult {
 
 export function runSession(plan: SessionPlan): SessionResult {
   const router = new Router(plan);
+  const timestamps = plan.log !== undefined || plan.tagging?.timestamps === true;
   router.stopOnBrokenPipe = plan.spoolFd !== undefined;
   if (plan.injectedStderr !== undefined) router.injectStderr(plan.injectedStderr);
   let waitStatus: number | undefined;
   let woken = false;
+  let wakeValue: number | undefined;
   if (plan.pid > 0) {
-    const receiver = new Receiver(plan.input, plan.stdoutAddress, plan.stderrAddress);
+    const receiver = new Receiver(plan.input, plan.stdoutAddress, plan.stderrAddress, { timestamps });
+    router.setByteSource((index) => receiver.messageBytes(index));
     const end = runLoop({
       receiver,
       input: plan.input,
@@ -50,7 +58,16 @@ export function runSession(plan: SessionPlan): SessionResult {
     receiver.close();
     if (end.kind === "exited") waitStatus = end.status;
     woken = end.kind === "woken";
+    if (end.kind === "woken") wakeValue = end.value;
   }
+  router.log?.writeExit({
+    command: plan.command,
+    start: plan.start,
+    end: now(),
+    termination:
+      waitStatus !== undefined ? decodeWaitStatus(waitStatus) : plan.pid > 0 ? undefined : { code: 66, coreDumped: false },
+    receivedSignal: woken ? wakeValue : undefined,
+  });
   // Cron mode: the spool is shown when the run is worth reporting, and
   // discarded (closed, it was never named) otherwise.
   if (plan.spoolFd !== undefined) {

@@ -22,7 +22,7 @@ export interface LoopParams {
 
 export type LoopEnd =
   | { kind: "exited"; status: number }
-  | { kind: "woken" }
+  | { kind: "woken"; value: number }
   | { kind: "stopped" };
 
 const FALLBACK_POLL_MS = 20;
@@ -64,7 +64,12 @@ export function runLoop(p: LoopParams): LoopEnd {
       if (e === P.errno.EINTR) continue;
       throw new SysError("poll", e);
     }
-    if (wakeIndex >= 0 && fds[wakeIndex * 2 + 1]! >>> 16 !== 0) return { kind: "woken" };
+    if (wakeIndex >= 0 && fds[wakeIndex * 2 + 1]! >>> 16 !== 0) {
+      // The waker writes a value (dtee: the signal number) into the eventfd.
+      const value = new BigUint64Array(1);
+      libc.read(p.wakefd, value, 8);
+      return { kind: "woken", value: Number(value[0]) };
+    }
     if (pidIndex >= 0) {
       if (fds[pidIndex * 2 + 1]! >>> 16 !== 0) exitStatus = waitForExit(p.pid);
     } else {

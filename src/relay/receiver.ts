@@ -4,6 +4,7 @@
 // writev, so the hot path is a handful of syscalls per batch and no
 // per-message allocation.
 import { libc, errno, addressOf } from "../sys/libc";
+import { toArrayBuffer } from "bun:ffi";
 import { P } from "../sys/platform";
 import { writePointer } from "../sys/structs";
 import { SysError } from "../sys/errors";
@@ -43,7 +44,17 @@ export class Batch {
   /** Messages from unknown senders (dropped), and truncated ones. */
   foreign = 0;
   truncated = 0;
+  /** For each entry of `all`: the receive slot holding its bytes, and its stream. */
+  readonly allSlot: Int32Array;
+  readonly allStream: Uint8Array;
+  /** For each entry of `all`, with timestamps on: kernel receive time (CLOCK_REALTIME). */
+  readonly timeSec: Float64Array;
+  readonly timeNsec: Float64Array;
   constructor(capacity: number) {
+    this.allSlot = new Int32Array(capacity);
+    this.allStream = new Uint8Array(capacity);
+    this.timeSec = new Float64Array(capacity);
+    this.timeNsec = new Float64Array(capacity);
     this.stdout = new IovecList(capacity);
     this.stderr = new IovecList(capacity);
     this.all = new IovecList(capacity);
@@ -52,6 +63,10 @@ export class Batch {
     this.runLength = new Int32Array(capacity);
     this.runBytes = new Float64Array(capacity);
   }
+
+  allStreamOf(index: number): number {
+    return this.allStream[index]!;
+  }
 }
 
 export interface ReceiverOptions {
@@ -59,6 +74,8 @@ export interface ReceiverOptions {
   slots?: number;
   /** Bytes per slot: the largest message accepted whole. */
   slotSize?: number;
+  /** Ask the kernel for each message's receive time (SO_TIMESTAMPNS). */
+  timestamps?: boolean;
 }
 
 const NAME_SLOT = 128;
@@ -81,6 +98,9 @@ export class Receiver {
   private readonly flagsWord: number;
   /** Bytes touched beyond the first page per slot, to give memory back after bursts. */
   private touchedLarge = 0;
+  private readonly control?: DataView;
+  private readonly controllenWord: number;
+  private slotViews?: Uint8Array[];
 
   constructor(
     private readonly fd: number,
@@ -131,7 +151,32 @@ export class Receiver {
       writePointer(this.headers, h + P.msghdr.iov / 4, recvIovAddress + i * P.iovecSize);
       this.headers[h + P.msghdr.iovlen / 4] = 1;
     }
+    this.controllenWord = P.msghdr.controllen / 4;
+    if (options.timestamps && P.SO_TIMESTAMPNS) {
+      const one = new Int32Array([1]);
+      if (libc.setsockopt(fd, P.SOL_SOCKET, P.SO_TIMESTAMPNS, one, 4) !== 0) throw new SysError("setsockopt(SO_TIMESTAMPNS)", errno());
+      const space = P.cmsg.timespecSpace;
+      const control = new Uint8Array(this.slots * space);
+      this.control = new DataView(control.buffer);
+      const controlAddress = addressOf(control);
+      for (let i = 0; i < this.slots; i++) {
+        const h = i * this.headerWords;
+        writePointer(this.headers, h + P.msghdr.control / 4, controlAddress + i * space);
+        this.headers[h + this.controllenWord] = space;
+      }
+    }
     this.batch = new Batch(this.slots);
+  }
+
+  /** The bytes of entry `index` of the current batch's `all` list (a view, valid until the next receive). */
+  messageBytes(index: number): Uint8Array {
+    const b = this.batch;
+    const slot = b.allSlot[index]!;
+    const len = b.all.words[index * 4 + 2]!;
+    this.slotViews ??= Array.from({ length: this.slots }, (_, i) =>
+      new Uint8Array(toArrayBuffer(this.arena + i * this.slotSize, 0, this.slotSize)),
+    );
+    return this.slotViews[slot]!.subarray(0, len);
   }
 
   /**
@@ -186,6 +231,8 @@ export class Receiver {
       if (len > 65536) large += len;
       const lo = this.slotLow[i]!;
       const hiw = this.slotHigh[i]!;
+      b.allSlot[allCount] = i;
+      b.allStream[allCount] = stream;
       const a = allCount * 4;
       all[a] = lo;
       all[a + 1] = hiw;
@@ -230,6 +277,33 @@ export class Receiver {
     b.all.bytes = outBytes + errBytes;
     b.runCount = runCount;
     this.touchedLarge += large;
+    if (this.control) this.readTimestamps(allCount);
+  }
+
+  private readTimestamps(count: number): void {
+    const b = this.batch;
+    const c = this.control!;
+    const space = P.cmsg.timespecSpace;
+    for (let k = 0; k < count; k++) {
+      const slot = b.allSlot[k]!;
+      const base = slot * space;
+      const h = slot * this.headerWords;
+      const controllen = this.headers[h + this.controllenWord]!;
+      this.headers[h + this.controllenWord] = space;
+      if (
+        controllen >= space &&
+        c.getInt32(base + P.cmsg.level, true) === P.SOL_SOCKET &&
+        c.getInt32(base + P.cmsg.type, true) === P.SCM_TIMESTAMPNS
+      ) {
+        b.timeSec[k] = Number(c.getBigInt64(base + P.cmsg.header, true));
+        b.timeNsec[k] = Number(c.getBigInt64(base + P.cmsg.header + 8, true));
+      } else {
+        b.timeSec[k] = 0;
+        b.timeNsec[k] = 0;
+      }
+    }
+    // Slots of ignored messages need their control length reset too.
+    for (let i = 0; i < this.slots; i++) this.headers[i * this.headerWords + this.controllenWord] = space;
   }
 
   /**

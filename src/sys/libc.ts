@@ -56,7 +56,6 @@ const lib = dlopen(P.libc, {
   madvise: { args: [pointer, u64, i32], returns: i32 },
   __errno_location: { args: [], returns: pointer },
   clock_gettime: { args: [i32, pointer], returns: i32 },
-  clock_gettime: { args: [i32, pointer], returns: i32 },
 });
 
 export const libc = lib.symbols;

@@ -1,0 +1,91 @@
+// The capture log: JSON Lines, one record per write the command made, in the
+// order made, with the stream and the kernel's receive time; then one exit
+// record. Schema (stable, version 1) is documented in the README.
+import { Sink } from "../relay/sink";
+import { STDOUT, type Batch } from "../relay/receiver";
+import { isoNanos, nanosString, type Instant } from "./clock";
+import type { Termination } from "./status";
+import { strsignal } from "../sys/libc";
+
+export const LOG_SCHEMA = 1;
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The record's payload fields: UTF-8 text when the bytes are valid UTF-8, else base64. */
+function payload(bytes: Uint8Array): string {
+  try {
+    return `"text":${JSON.stringify(strictUtf8.decode(bytes))}`;
+  } catch {
+    return `"base64":"${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64")}"`;
+  }
+}
+
+export interface ExitRecord {
+  command: readonly string[];
+  start: Instant;
+  end: Instant;
+  termination?: Termination;
+  /** A signal dtee itself received before the command ended. */
+  receivedSignal?: number;
+}
+
+export class CaptureLog {
+  private seq = 0;
+  private wroteHeader = false;
+
+  constructor(private readonly sink: Sink) {}
+
+  private header(parts: string[]): void {
+    if (this.wroteHeader) return;
+    this.wroteHeader = true;
+    parts.push(`{"type":"log","schema":${LOG_SCHEMA},"tool":"dtee"}\n`);
+  }
+
+  /** One record per message of the batch. */
+  writeBatch(b: Batch, bytesOf: (index: number) => Uint8Array): void {
+    const parts: string[] = [];
+    this.header(parts);
+    for (let k = 0; k < b.all.count; k++) {
+      const stream = b.allStreamOf(k) === STDOUT ? "stdout" : "stderr";
+      parts.push(this.record(stream, b.timeSec[k]!, b.timeNsec[k]!, bytesOf(k)));
+    }
+    this.sink.writeBuffer(Buffer.from(parts.join(""), "utf8"));
+  }
+
+  /** A write that did not come through the sockets (dtee's exec-failure message). */
+  writeSynthetic(stream: "stdout" | "stderr", at: Instant, bytes: Uint8Array): void {
+    const parts: string[] = [];
+    this.header(parts);
+    parts.push(this.record(stream, at.sec, at.nsec, bytes));
+    this.sink.writeBuffer(Buffer.from(parts.join(""), "utf8"));
+  }
+
+  private record(stream: string, sec: number, nsec: number, bytes: Uint8Array): string {
+    return (
+      `{"type":"write","seq":${this.seq++},"stream":"${stream}","time_ns":"${nanosString(sec, nsec)}",` +
+      `"time":"${isoNanos(sec, nsec)}","length":${bytes.length},${payload(bytes)}}\n`
+    );
+  }
+
+  writeExit(r: ExitRecord): void {
+    const parts: string[] = [];
+    this.header(parts);
+    const t = r.termination;
+    const fields = [
+      `"type":"exit"`,
+      `"command":${JSON.stringify(r.command)}`,
+      `"start_ns":"${nanosString(r.start.sec, r.start.nsec)}"`,
+      `"start":"${isoNanos(r.start.sec, r.start.nsec)}"`,
+      `"end_ns":"${nanosString(r.end.sec, r.end.nsec)}"`,
+      `"end":"${isoNanos(r.end.sec, r.end.nsec)}"`,
+      `"writes":${this.seq}`,
+      `"status":${t?.code ?? null}`,
+      `"signal":${t?.signal ?? null}`,
+      `"signal_name":${t?.signal !== undefined ? JSON.stringify(strsignal(t.signal)) : null}`,
+      `"core_dumped":${t?.coreDumped ?? false}`,
+    ];
+    if (r.receivedSignal !== undefined) fields.push(`"received_signal":${r.receivedSignal}`);
+    parts.push(`{${fields.join(",")}}\n`);
+    this.sink.writeBuffer(Buffer.from(parts.join(""), "utf8"));
+  }
+}
