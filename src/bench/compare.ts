@@ -1,0 +1,179 @@
+// Whole commands side by side: `X -O FILE dd if=/dev/zero bs=S count=N
+// status=none >/dev/null` for this package's dtee and each --compare binary,
+// and `dd ... | tee FILE` / `dd ... | multitee 0-1,3 3>FILE` when those are
+// installed. Timed from outside (start-up included), so every contender
+// pays the same costs; reported as rates and as ratios to this dtee.
+import { statSync } from "node:fs";
+import { summarize, type Stat } from "./accounting";
+import { monotonicNs } from "./clock";
+import { repeat } from "./repeat";
+import type { ProgressSink } from "./progress";
+import { formatBytes } from "./units";
+
+export interface Contender {
+  name: string;
+  kind: "self" | "dtee" | "tee" | "multitee";
+  /** The program that runs (for the record). */
+  program: string;
+  /** The shell command for one run. */
+  command(dd: string, file: string): string;
+}
+
+export interface CommandResult {
+  name: string;
+  kind: Contender["kind"];
+  program: string;
+  messagesPerSecond: Stat;
+  bytesPerSecond: Stat;
+  seconds: Stat;
+  bytesWritten: number;
+  bytesDelivered: number;
+  bytesLost: number;
+  /** Runs that exited non-zero (dd stops at its first failed write). */
+  failedRuns: number;
+  /** This dtee's median bytes/s over this command's (null where it delivered nothing). */
+  ratio: number | null;
+}
+
+export interface Comparison {
+  writeSize: number;
+  messages: number;
+  repeats: number;
+  commands: CommandResult[];
+}
+
+/** Quotes a word for /bin/sh. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export function findContenders(self: readonly string[], others: readonly string[], tools: boolean): Contender[] {
+  const argv = (words: readonly string[]) => words.map(shellQuote).join(" ");
+  const list: Contender[] = [
+    {
+      name: "dtee (this)",
+      kind: "self",
+      program: self.join(" "),
+      command: (dd, file) => `${argv(self)} -O ${shellQuote(file)} ${dd} >/dev/null`,
+    },
+  ];
+  for (const path of others) {
+    list.push({
+      name: path,
+      kind: "dtee",
+      program: path,
+      command: (dd, file) => `${shellQuote(path)} -O ${shellQuote(file)} ${dd} >/dev/null`,
+    });
+  }
+  if (tools) {
+    const tee = Bun.which("tee");
+    if (tee)
+      list.push({
+        name: "tee",
+        kind: "tee",
+        program: tee,
+        command: (dd, file) => `${dd} | ${shellQuote(tee)} ${shellQuote(file)} >/dev/null`,
+      });
+    const multitee = Bun.which("multitee");
+    if (multitee) {
+      list.push({
+        name: "multitee",
+        kind: "multitee",
+        program: multitee,
+        command: (dd, file) => `${dd} | ${shellQuote(multitee)} 0-1,3 3>${shellQuote(file)} >/dev/null`,
+      });
+    }
+  }
+  return list;
+}
+
+export interface CompareOptions {
+  sizes: readonly number[];
+  repeats: number;
+  budgetBytes: number;
+  minMessages: number;
+  maxMessages: number;
+  /** Directory for the output file. */
+  dir: string;
+}
+
+export function comparisonSteps(contenders: readonly Contender[], o: CompareOptions): number {
+  return o.sizes.length * contenders.length * (o.repeats + 1);
+}
+
+function messages(size: number, o: CompareOptions): number {
+  return Math.max(1, Math.min(o.maxMessages, Math.max(o.minMessages, Math.floor(o.budgetBytes / size))));
+}
+
+interface CommandRun {
+  ns: number;
+  delivered: number;
+  ok: boolean;
+}
+
+function runCommand(command: string, file: string): CommandRun {
+  const t0 = monotonicNs();
+  const r = Bun.spawnSync(["/bin/sh", "-c", command], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  const ns = monotonicNs() - t0;
+  let delivered = 0;
+  try {
+    delivered = statSync(file).size;
+  } catch {
+    delivered = 0;
+  }
+  return { ns, delivered, ok: r.exitCode === 0 };
+}
+
+export async function runComparisons(
+  contenders: readonly Contender[],
+  o: CompareOptions,
+  progress: ProgressSink,
+): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  const file = `${o.dir}/compare-output`;
+  for (const size of o.sizes) {
+    const n = messages(size, o);
+    const dd = `dd if=/dev/zero bs=${size} count=${n} status=none`;
+    const commands: CommandResult[] = [];
+    for (const c of contenders) {
+      const command = c.command(dd, file);
+      const runs: CommandRun[] = [];
+      const label = `${c.name}, ${formatBytes(size)} writes`;
+      await repeat(
+        o.repeats,
+        () => {
+          progress.step(`${label}: warm-up`);
+          return runCommand(command, file).ns;
+        },
+        () => {
+          progress.step(`${label}: run ${runs.length + 1}/${o.repeats}`);
+          const r = runCommand(command, file);
+          runs.push(r);
+          return r.ns;
+        },
+      );
+      const written = n * size * runs.length;
+      const delivered = runs.reduce((a, r) => a + r.delivered, 0);
+      commands.push({
+        name: c.name,
+        kind: c.kind,
+        program: c.program,
+        messagesPerSecond: summarize(runs.map((r) => (r.delivered / size) * (1e9 / r.ns))),
+        bytesPerSecond: summarize(runs.map((r) => r.delivered * (1e9 / r.ns))),
+        seconds: summarize(runs.map((r) => r.ns / 1e9)),
+        bytesWritten: written,
+        bytesDelivered: delivered,
+        bytesLost: written - delivered,
+        failedRuns: runs.filter((r) => !r.ok).length,
+        ratio: null,
+      });
+    }
+    const self = commands.find((c) => c.kind === "self");
+    for (const c of commands) {
+      const theirs = c.bytesPerSecond.median;
+      c.ratio = self && theirs > 0 ? self.bytesPerSecond.median / theirs : null;
+    }
+    out.push({ writeSize: size, messages: n, repeats: o.repeats, commands });
+  }
+  return out;
+}

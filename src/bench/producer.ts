@@ -1,0 +1,156 @@
+// The producer: the program whose output the relay carries. It runs as its own
+// process (dtee-bench's hidden --producer mode) with fd 1 and fd 2 on the
+// socket trio's output sockets, writes `count` messages of `size` bytes the
+// way the profile's OS would let it, and reports what happened to each write
+// in a small JSON file. What reached the outputs is measured by the relay
+// side; this only says what the writer saw.
+import { writeFileSync } from "node:fs";
+import { libc, errno, addressOf } from "../sys/libc";
+import { P } from "../sys/platform";
+import { monotonicNs } from "./clock";
+
+export interface ProducerConfig {
+  /** Bytes per write. */
+  size: number;
+  /** Number of writes. */
+  count: number;
+  /** block: plain blocking writes; dontwait: MSG_DONTWAIT, a full queue loses the message. */
+  mode: "block" | "dontwait";
+  /** Writes larger than this are cut to it, the rest counted as lost (0: none). */
+  truncateAbove: number;
+  /** write(2), as programs do (native), or send(2) with the profile's flags. */
+  syscall: "write" | "send";
+  /** Write everything to fd 1, or alternate between fd 1 and fd 2. */
+  streams: "out" | "both";
+  /** Messages per second to pace at; 0 writes as fast as possible. */
+  rate: number;
+  /** Where to write the ProducerReport. */
+  report: string;
+}
+
+export interface ProducerReport {
+  /** CLOCK_MONOTONIC at the first write and after the last one. */
+  startNs: number;
+  endNs: number;
+  /** Writes that went through whole, and their bytes. */
+  sent: number;
+  sentBytes: number;
+  /** Writes cut to truncateAbove, and the bytes cut off. */
+  truncated: number;
+  truncatedBytes: number;
+  /** Writes refused because the queue was full (EAGAIN, ENOBUFS): lost. */
+  dropped: number;
+  droppedBytes: number;
+  /** Writes that failed for another reason (EMSGSIZE: larger than the buffer). */
+  errors: number;
+  errorBytes: number;
+  /** Failed writes by errno number. */
+  errnos: Record<string, number>;
+}
+
+/** The hidden --producer mode: argument is the JSON of a ProducerConfig. */
+export function producerMain(json: string | undefined): never {
+  let cfg: ProducerConfig;
+  try {
+    cfg = JSON.parse(json ?? "") as ProducerConfig;
+  } catch {
+    process.stderr.write("dtee-bench --producer: expected a JSON configuration\n");
+    process.exit(70);
+  }
+  const report = produce(cfg);
+  writeFileSync(cfg.report, JSON.stringify(report));
+  process.exit(0);
+}
+
+function makeBlocking(fd: number): void {
+  const flags = libc.fcntl(fd, P.F_GETFL, 0);
+  if (flags >= 0 && flags & P.O_NONBLOCK) libc.fcntl(fd, P.F_SETFL, flags & ~P.O_NONBLOCK);
+}
+
+/** Writes as `cfg` says to `out` (and `err`, alternating, with streams "both"). */
+export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
+  const size = cfg.size;
+  const length = cfg.truncateAbove > 0 && size > cfg.truncateAbove ? cfg.truncateAbove : size;
+  const cut = size - length;
+  // Printable bytes ending in a newline, like the output of a real program.
+  const buf = new Uint8Array(Math.max(length, 1)).fill(0x61);
+  buf[buf.length - 1] = 0x0a;
+  const address = addressOf(buf);
+  const dontwait = cfg.mode === "dontwait";
+  const flags = dontwait ? P.MSG_DONTWAIT : 0;
+  const useWrite = cfg.syscall === "write";
+  const both = cfg.streams === "both";
+  if (!dontwait) {
+    makeBlocking(out);
+    if (both) makeBlocking(err);
+  }
+  const EAGAIN = P.errno.EAGAIN;
+  const ENOBUFS = P.errno.ENOBUFS;
+  const EINTR = P.errno.EINTR;
+  const r: ProducerReport = {
+    startNs: 0,
+    endNs: 0,
+    sent: 0,
+    sentBytes: 0,
+    truncated: 0,
+    truncatedBytes: 0,
+    dropped: 0,
+    droppedBytes: 0,
+    errors: 0,
+    errorBytes: 0,
+    errnos: {},
+  };
+  const interval = cfg.rate > 0 ? 1e9 / cfg.rate : 0;
+  const pollfd = new Int32Array(2);
+  r.startNs = monotonicNs();
+  for (let i = 0; i < cfg.count; i++) {
+    if (interval > 0) pace(r.startNs + i * interval);
+    const fd = both && i & 1 ? err : out;
+    for (;;) {
+      const n = (useWrite ? libc.write(fd, address, length) : libc.send(fd, address, length, flags)) as number;
+      if (n >= 0) {
+        // A datagram goes whole or not at all; count what the call said.
+        r.sent++;
+        r.sentBytes += n;
+        if (cut > 0) {
+          r.truncated++;
+          r.truncatedBytes += cut;
+        }
+        if (n < length) {
+          r.errors++;
+          r.errorBytes += length - n;
+        }
+        break;
+      }
+      const e = errno();
+      if (e === EINTR) continue;
+      if (!dontwait && e === EAGAIN) {
+        // Someone made the socket non-blocking after all: wait as a blocking write would.
+        pollfd[0] = fd;
+        pollfd[1] = P.POLLOUT;
+        libc.poll(pollfd, 1, -1);
+        continue;
+      }
+      r.errnos[e] = (r.errnos[e] ?? 0) + 1;
+      if (dontwait && (e === EAGAIN || e === ENOBUFS)) {
+        r.dropped++;
+        r.droppedBytes += size;
+      } else {
+        r.errors++;
+        r.errorBytes += size;
+      }
+      break;
+    }
+  }
+  r.endNs = monotonicNs();
+  return r;
+}
+
+/** Waits until `deadline` (ns): sleeps when far off, spins the last stretch. */
+function pace(deadline: number): void {
+  for (;;) {
+    const left = deadline - monotonicNs();
+    if (left <= 0) return;
+    if (left > 2e6) Bun.sleepSync((left - 1e6) / 1e6);
+  }
+}

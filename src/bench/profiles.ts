@@ -1,0 +1,168 @@
+// The OS profiles dtee-bench emulates: one row per operating system, taken
+// from dtee's Limitations page (shared/seeds/000_6ccf16da3cbe4374.txt). A row
+// says which socket buffers dtee sets there, what a writer sees when the
+// receive queue is full, and where writes are truncated. Data only: the
+// producer and the runner turn a row into behaviour; loss is always measured.
+
+export const PROFILE_NAMES = [
+  "native",
+  "linux",
+  "freebsd",
+  "openbsd",
+  "darwin",
+  "netbsd",
+  "dragonfly",
+  "hurd",
+  "cygwin",
+] as const;
+
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+/**
+ * What a writer sees when the receive queue is full:
+ * - block: the write waits for room (nothing lost while the buffer holds the message);
+ * - drop: the write does not block and the message is silently discarded;
+ * - error: the write does not block, the message is discarded, and the reader
+ *   gets an error on its next receive (so the loss is reported).
+ */
+export type WhenFull = "block" | "drop" | "error";
+
+/**
+ * A socket buffer size: bytes (the size the kernel ends up using, emulated
+ * exactly), "max" (raised to the system maximum, as dtee for Bun does), or
+ * "default" (left as the kernel sets it: it cannot be changed there).
+ */
+export type BufferSetting = number | "max" | "default";
+
+export interface Profile {
+  readonly name: ProfileName;
+  /** The operating system(s) the row describes. */
+  readonly system: string;
+  readonly whenFull: WhenFull;
+  /** SO_SNDBUF of the output sockets (the child's stdout and stderr). */
+  readonly sendBuffer: BufferSetting;
+  /** SO_RCVBUF of the input socket. */
+  readonly receiveBuffer: BufferSetting;
+  /** Writes larger than this are cut to this size (0: no truncation). */
+  readonly truncateAbove: number;
+  /** The buffer cannot be changed there, so --buffers does not apply. */
+  readonly fixedBuffer: boolean;
+  /** False only for native: this machine exactly as dtee runs, with plain write(2). */
+  readonly emulated: boolean;
+  /** When and what the Limitations page says is lost. */
+  readonly knownLoss: string;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const PROFILES: readonly Profile[] = [
+  {
+    name: "native",
+    system: "this machine, no emulation",
+    whenFull: "block",
+    sendBuffer: "max",
+    receiveBuffer: "max",
+    truncateAbove: 0,
+    fixedBuffer: true,
+    emulated: false,
+    knownLoss: "whatever this system does (dtee for Bun as shipped)",
+  },
+  {
+    name: "linux",
+    system: "Linux",
+    whenFull: "block",
+    sendBuffer: "max",
+    receiveBuffer: "max",
+    truncateAbove: 0,
+    fixedBuffer: false,
+    emulated: true,
+    knownLoss: "only writes larger than the socket buffer",
+  },
+  {
+    name: "freebsd",
+    system: "FreeBSD",
+    whenFull: "drop",
+    sendBuffer: 256 * KiB,
+    receiveBuffer: 512 * KiB,
+    truncateAbove: 0,
+    fixedBuffer: false,
+    emulated: true,
+    knownLoss: "fast writers of more than 128-256 KB, and 1-byte writes",
+  },
+  {
+    name: "openbsd",
+    system: "OpenBSD",
+    whenFull: "drop",
+    sendBuffer: 256 * KiB,
+    receiveBuffer: 512 * KiB,
+    truncateAbove: 0,
+    fixedBuffer: false,
+    emulated: true,
+    knownLoss: "fast writers of more than 128-256 KB, and 1-byte writes",
+  },
+  {
+    name: "darwin",
+    system: "macOS (Darwin)",
+    whenFull: "drop",
+    sendBuffer: 256 * KiB,
+    receiveBuffer: 512 * KiB,
+    truncateAbove: 0,
+    fixedBuffer: false,
+    emulated: true,
+    knownLoss: "fast writers of more than 128-256 KB, and 1-byte writes",
+  },
+  {
+    name: "netbsd",
+    system: "NetBSD",
+    whenFull: "error",
+    sendBuffer: 128 * KiB,
+    receiveBuffer: 128 * KiB,
+    truncateAbove: 0,
+    fixedBuffer: false,
+    emulated: true,
+    knownLoss: "very likely when written quickly; reported by the receive call",
+  },
+  {
+    name: "dragonfly",
+    system: "DragonFly BSD",
+    whenFull: "drop",
+    sendBuffer: 512 * KiB,
+    receiveBuffer: 512 * KiB,
+    truncateAbove: 0,
+    fixedBuffer: false,
+    emulated: true,
+    knownLoss: "PIPE_BUF-sized writes written quickly",
+  },
+  {
+    name: "hurd",
+    system: "GNU Hurd",
+    whenFull: "block",
+    sendBuffer: "default",
+    receiveBuffer: "default",
+    truncateAbove: 4096,
+    fixedBuffer: true,
+    emulated: true,
+    knownLoss: "writes larger than 4 KB are truncated (and no sender addresses: unsupported)",
+  },
+  {
+    name: "cygwin",
+    system: "Cygwin",
+    whenFull: "block",
+    sendBuffer: 2 * MiB,
+    receiveBuffer: 2 * MiB,
+    truncateAbove: 0,
+    fixedBuffer: false,
+    emulated: true,
+    knownLoss: "writes larger than the 2 MB buffer (and UDP on localhost: port hijack risk)",
+  },
+];
+
+export function profileByName(name: string): Profile | undefined {
+  return PROFILES.find((p) => p.name === name);
+}
+
+/** True when a full queue makes the writer lose the message instead of waiting. */
+export function dropsWhenFull(p: Profile): boolean {
+  return p.whenFull !== "block";
+}

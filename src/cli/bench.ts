@@ -1,0 +1,233 @@
+// dtee-bench's command line: argv to a BenchConfig, help and version. The
+// hidden `--producer JSON` mode is the process the benchmark measures; it
+// lives behind the same entry so a compiled binary can start it too.
+import type { ArgsDef } from "citty";
+import { getopt, renderOptions } from "./getopt";
+import { VERSION } from "../version";
+import { libc } from "../sys/libc";
+import { PROFILE_NAMES, type ProfileName } from "../bench/profiles";
+import { defaultMatrix, isProfileName, type BufferChoice } from "../bench/matrix";
+import { compareBudget, type BenchConfig } from "../bench/config";
+import { parseCount, parseSize } from "../bench/units";
+
+export const EX_USAGE = 64;
+
+/** The largest write size accepted (the producer holds one write in memory). */
+const MAX_WRITE = 16 << 20;
+
+export const benchArgs = {
+  quick: { type: "boolean", alias: ["q"], description: "a short run: all profiles, writes of 1 B to 1 MiB" },
+  json: { type: "boolean", alias: ["j"], description: "print the results as JSON instead of a table" },
+  svg: { type: "string", valueHint: "FILE", description: "also chart throughput and loss into FILE (SVG)" },
+  compare: { type: "string", valueHint: "PATH", description: "also time the dtee at PATH, whole command (repeatable)" },
+  tools: { type: "boolean", alias: ["t"], description: "also time tee and multitee (implied by --compare)" },
+  profiles: {
+    type: "string",
+    alias: ["p"],
+    valueHint: "LIST",
+    description: "profiles to run, comma-separated (default: all)",
+  },
+  sizes: {
+    type: "string",
+    alias: ["s"],
+    valueHint: "LIST",
+    description: "write sizes in bytes, k and M suffixes (e.g. 1,4k,1M)",
+  },
+  buffers: {
+    type: "string",
+    alias: ["b"],
+    valueHint: "LIST",
+    description: "socket buffer sizes; 'profile': the profile's (default)",
+  },
+  rates: { type: "string", valueHint: "LIST", description: "writes per second to pace at; 0: flat out (default)" },
+  streams: { type: "string", valueHint: "WHICH", description: "'out': stdout only (default); 'both': and stderr" },
+  repeats: {
+    type: "string",
+    alias: ["r"],
+    valueHint: "N",
+    description: "timed runs per row after a warm-up (default 5; quick 3)",
+  },
+  messages: {
+    type: "string",
+    alias: ["n"],
+    valueHint: "N",
+    description: "at most N writes per run (default 200k; quick 20k)",
+  },
+  help: { type: "boolean", alias: ["h"], description: "show this help and exit" },
+  version: { type: "boolean", alias: ["V"], description: "show the version and exit" },
+} satisfies ArgsDef;
+
+export function benchHelp(argv0: string): string {
+  return (
+    `Usage: ${argv0} [OPTION]...\n\n` +
+    "Measure dtee's datagram relay on this machine: a producer process writes\n" +
+    "fixed-size messages to the relay, which delivers them to an output file the\n" +
+    "way `dtee -O FILE` does. Each OS profile sets the socket buffers dtee uses on\n" +
+    "that system and makes the writer behave as it would there when the queue is\n" +
+    "full (wait, or lose the message), or cuts large writes (GNU Hurd). Bytes\n" +
+    "written, delivered and lost are counted for real, never taken from a table.\n\n" +
+    `Profiles: ${PROFILE_NAMES.slice(0, 5).join(", ")},\n  ${PROFILE_NAMES.slice(5).join(", ")}\n` +
+    "(native: this machine exactly as dtee runs here, without emulation).\n\n" +
+    `What to run:\n${renderOptions(benchArgs, ["quick", "profiles", "sizes", "buffers", "rates", "streams", "repeats", "messages"])}\n\n` +
+    `Output:\n${renderOptions(benchArgs, ["json", "svg"])}\n\n` +
+    `Side by side:\n${renderOptions(benchArgs, ["compare", "tools"])}\n\n` +
+    `Miscellaneous:\n${renderOptions(benchArgs, ["help", "version"])}\n\n` +
+    "A progress line is shown while stderr is a terminal. TMPDIR says where the\n" +
+    "working files go. Exit status: 0 when done, 64 usage, 66 a --compare PATH\n" +
+    "cannot be run, 70 a run failed, 73 a file could not be created.\n"
+  );
+}
+
+export function benchVersion(): string {
+  return `dtee-bench ${VERSION} (dtee for Bun)\nLicence GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n`;
+}
+
+export type BenchCli =
+  | { kind: "run"; config: BenchConfig }
+  | { kind: "help"; text: string }
+  | { kind: "version"; text: string }
+  | { kind: "usage-error"; message: string };
+
+function list(values: string[]): string[] {
+  return values
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+}
+
+/** Parses dtee-bench's arguments; `isTerminal` says whether stderr is a terminal. */
+export function parseBench(
+  argv0: string,
+  args: readonly string[],
+  isTerminal: boolean,
+  env: Record<string, string | undefined> = process.env,
+): BenchCli {
+  const parsed = getopt(args, { defs: benchArgs, stopAtFirstOperand: false });
+  if (!parsed.ok) return { kind: "usage-error", message: parsed.message };
+  if (parsed.rest.length) return { kind: "usage-error", message: `unexpected argument '${parsed.rest[0]}'` };
+  const values = (name: string) => parsed.options.filter((o) => o.name === name).map((o) => o.value!);
+  const has = (name: string) => parsed.options.some((o) => o.name === name);
+  const last = (name: string) => values(name).at(-1);
+  if (has("help")) return { kind: "help", text: benchHelp(argv0) };
+  if (has("version")) return { kind: "version", text: benchVersion() };
+
+  const quick = has("quick");
+  const matrix = defaultMatrix(quick);
+  const compareLimits = compareBudget(quick);
+  const error = (message: string): BenchCli => ({ kind: "usage-error", message });
+
+  if (has("profiles")) {
+    const names = list(values("profiles"));
+    const profiles: ProfileName[] = [];
+    for (const name of names) {
+      if (name === "all") profiles.push(...PROFILE_NAMES);
+      else if (isProfileName(name)) profiles.push(name);
+      else return error(`unknown profile '${name}' (one of: ${PROFILE_NAMES.join(", ")}, all)`);
+    }
+    if (!profiles.length) return error("no profiles given");
+    matrix.profiles = [...new Set(profiles)];
+  }
+  if (has("sizes")) {
+    const sizes: number[] = [];
+    for (const word of list(values("sizes"))) {
+      const n = parseSize(word);
+      if (n === undefined || n < 1 || n > MAX_WRITE) return error(`invalid write size '${word}' (1 to 16M)`);
+      sizes.push(n);
+    }
+    if (!sizes.length) return error("no write sizes given");
+    matrix.sizes = [...new Set(sizes)].sort((a, b) => a - b);
+  }
+  if (has("buffers")) {
+    const buffers: BufferChoice[] = [];
+    for (const word of list(values("buffers"))) {
+      if (word === "profile") {
+        buffers.push("profile");
+        continue;
+      }
+      const n = parseSize(word);
+      if (n === undefined || n < 1 || n > 0x7fffffff) return error(`invalid buffer size '${word}'`);
+      buffers.push(n);
+    }
+    if (!buffers.length) return error("no buffer sizes given");
+    matrix.buffers = buffers;
+  }
+  if (has("rates")) {
+    const rates: number[] = [];
+    for (const word of list(values("rates"))) {
+      const n = parseCount(word);
+      if (n === undefined) return error(`invalid rate '${word}'`);
+      rates.push(n);
+    }
+    if (!rates.length) return error("no rates given");
+    matrix.rates = [...new Set(rates)];
+  }
+  const streams = last("streams");
+  if (streams !== undefined) {
+    if (streams !== "out" && streams !== "both") return error(`invalid --streams '${streams}' (out or both)`);
+    matrix.streams = streams;
+  }
+  const repeats = last("repeats");
+  if (repeats !== undefined) {
+    const n = parseCount(repeats);
+    if (n === undefined || n < 1 || n > 1000) return error(`invalid number of repeats '${repeats}' (1 to 1000)`);
+    matrix.repeats = n;
+  }
+  const messages = last("messages");
+  if (messages !== undefined) {
+    const n = parseCount(messages);
+    if (n === undefined || n < 1) return error(`invalid number of messages '${messages}'`);
+    matrix.maxMessages = compareLimits.maxMessages = n;
+    matrix.minMessages = compareLimits.minMessages = Math.min(matrix.minMessages, n);
+  }
+  const svg = last("svg");
+  if (svg !== undefined && svg === "") return error("--svg needs a file name");
+  const compare = values("compare");
+  if (compare.some((c) => c === "")) return error("--compare needs a path");
+  const tmpdir = env.TMPDIR && env.TMPDIR.length > 0 ? env.TMPDIR : "/tmp";
+  return {
+    kind: "run",
+    config: {
+      argv0,
+      quick,
+      matrix,
+      json: has("json"),
+      svg,
+      compare,
+      tools: has("tools") || compare.length > 0,
+      progress: isTerminal,
+      tmpdir,
+      compareLimits,
+    },
+  };
+}
+
+function print(fd: number, text: string): void {
+  const buf = Buffer.from(text, "utf8");
+  let done = 0;
+  while (done < buf.length) {
+    const r = libc.write(fd, buf.subarray(done), buf.length - done) as number;
+    if (r <= 0) return;
+    done += r;
+  }
+}
+
+export async function runBenchCli(argv0: string, args: string[]): Promise<void> {
+  if (args[0] === "--producer") {
+    const { producerMain } = await import("../bench/producer");
+    producerMain(args[1]);
+  }
+  const cli = parseBench(argv0, args, libc.isatty(2) === 1);
+  switch (cli.kind) {
+    case "help":
+    case "version":
+      print(1, cli.text);
+      process.exit(0);
+    case "usage-error":
+      print(2, `${argv0}: ${cli.message}\nTry '${argv0} -h' for more information.\n`);
+      process.exit(EX_USAGE);
+    case "run": {
+      const { runBench } = await import("../bench/run");
+      process.exit(await runBench(cli.config));
+    }
+  }
+}
