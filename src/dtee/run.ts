@@ -43,6 +43,9 @@ interface Outcome {
 
 export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Promise<never> {
   const argv0 = cfg.argv0;
+  // Not dumpable: other processes of the same user then cannot open our
+  // descriptors through /proc (the cron spool, the input socket) or ptrace us.
+  if (P.PR_SET_DUMPABLE) libc.prctl(P.PR_SET_DUMPABLE, 0, 0, 0, 0);
   const std = prepareStdio();
   if (!cfg.cron) libc.signal(P.signals.SIGPIPE, P.SIG_DFL);
   if (cfg.ignoreInterrupts) libc.signal(P.signals.SIGINT, P.SIG_IGN);

@@ -73,7 +73,11 @@ export function runSession(plan: SessionPlan): SessionResult {
   if (plan.spoolFd !== undefined) {
     const failed = waitStatus !== undefined && waitStatus !== 0;
     if (woken || router.brokenPipe || router.sawStderr || failed || router.stdError || plan.reportAnyway) {
+      // As in dtee, a write error while showing the held output at the end
+      // is reported but leaves the exit status to the command.
+      const ioError = router.ioError;
       router.releaseSpool();
+      router.ioError = ioError;
     }
   }
   return {

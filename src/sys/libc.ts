@@ -56,6 +56,7 @@ const lib = dlopen(P.libc, {
   madvise: { args: [pointer, u64, i32], returns: i32 },
   __errno_location: { args: [], returns: pointer },
   clock_gettime: { args: [i32, pointer], returns: i32 },
+  prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
 });
 
 export const libc = lib.symbols;
@@ -84,8 +85,15 @@ export function cstring(s: string): Buffer {
   return Buffer.from(s + "\0", "utf8");
 }
 
-/** The address of a buffer; the caller must keep the buffer referenced. */
+/**
+ * The address of a buffer; the caller must keep the buffer referenced.
+ * JavaScriptCore keeps small typed arrays inside its heap and moves their
+ * bytes out the first time anything asks for `.buffer` (subarray() does): an
+ * address taken before that would then point at a stale copy. Asking for
+ * `.buffer` first pins the bytes where they will stay.
+ */
 export function addressOf(view: NodeJS.TypedArray | DataView): number {
+  void view.buffer;
   return ptr(view) as number;
 }
 

@@ -20,6 +20,8 @@ export interface PlatformTable {
   /** struct cmsghdr: header size (data offset) and the space one timespec message takes. */
   readonly cmsg: { readonly header: number; readonly timespecSpace: number; readonly level: number; readonly type: number };
   readonly CLOCK_REALTIME: number;
+  /** prctl option that makes a process non-dumpable (0 where there is no prctl). */
+  readonly PR_SET_DUMPABLE: number;
   readonly MSG_DONTWAIT: number;
   readonly MSG_TRUNC: number;
   readonly POLLIN: number;
@@ -88,6 +90,14 @@ export interface PlatformTable {
   readonly errno: Readonly<Record<"EINTR" | "EAGAIN" | "EPIPE" | "EBADF" | "ENOENT" | "EMSGSIZE" | "ENOBUFS" | "ECHILD" | "EINVAL" | "ENOSPC", number>>;
   /** clockid_t of CLOCK_MONOTONIC (one clock for every process: dtee-bench times across processes). */
   readonly CLOCK_MONOTONIC: number;
+  /** tee(2) and splice(2) exist (Linux only); the flag that makes their pipe side non-blocking. */
+  readonly hasTeeSplice: boolean;
+  readonly SPLICE_F_NONBLOCK: number;
+  readonly O_NOCTTY: number;
+  readonly O_ACCMODE: number;
+  /** send() flag that suppresses SIGPIPE (0 where there is none). */
+  readonly MSG_NOSIGNAL: number;
+  readonly ENOMEM: number;
 }
 
 const linux: PlatformTable = {
@@ -104,6 +114,7 @@ const linux: PlatformTable = {
   SCM_TIMESTAMPNS: 35,
   cmsg: { header: 16, timespecSpace: 32, level: 8, type: 12 },
   CLOCK_REALTIME: 0,
+  PR_SET_DUMPABLE: 4,
   MSG_DONTWAIT: 0x40,
   MSG_TRUNC: 0x20,
   POLLIN: 0x1,
@@ -154,6 +165,12 @@ const linux: PlatformTable = {
   signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25 },
   errno: { EINTR: 4, EAGAIN: 11, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 90, ENOBUFS: 105, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
   CLOCK_MONOTONIC: 1,
+  hasTeeSplice: true,
+  SPLICE_F_NONBLOCK: 2,
+  O_NOCTTY: 0o400,
+  O_ACCMODE: 3,
+  MSG_NOSIGNAL: 0x4000,
+  ENOMEM: 12,
 };
 
 // Darwin and FreeBSD rows: the shape a port fills in. Struct layouts follow the
@@ -167,6 +184,7 @@ const bsdCommon = {
   SO_SNDBUF: 0x1001,
   SO_RCVBUF: 0x1002,
   CLOCK_REALTIME: 0,
+  PR_SET_DUMPABLE: 0,
   POLLIN: 0x1,
   POLLOUT: 0x4,
   POLLERR: 0x8,
@@ -228,6 +246,12 @@ const darwin: PlatformTable = {
   rmemMaxPath: "",
   errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
   CLOCK_MONOTONIC: 6,
+  hasTeeSplice: false,
+  SPLICE_F_NONBLOCK: 0,
+  O_NOCTTY: 0x20000,
+  O_ACCMODE: 3,
+  MSG_NOSIGNAL: 0,
+  ENOMEM: 12,
 };
 
 const freebsd: PlatformTable = {
@@ -258,6 +282,12 @@ const freebsd: PlatformTable = {
   rmemMaxPath: "",
   errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
   CLOCK_MONOTONIC: 4,
+  hasTeeSplice: false,
+  SPLICE_F_NONBLOCK: 0,
+  O_NOCTTY: 0x8000,
+  O_ACCMODE: 3,
+  MSG_NOSIGNAL: 0x20000,
+  ENOMEM: 12,
 };
 
 const tables: Record<string, PlatformTable> = { linux, darwin, freebsd };
