@@ -114,7 +114,7 @@ async function hashedRun(argv: string[], timeoutMs: number, env?: Record<string,
   clearTimeout(timer);
   return {
     status: proc.signalCode ? null : proc.exitCode,
-    signal: proc.signalCode ?? null,
+    signal: proc.signalCode === null ? null : String(proc.signalCode),
     stdout,
     stderr,
     maxRSS,

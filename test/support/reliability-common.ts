@@ -70,7 +70,7 @@ export function start(argv: string[], opts: SpawnOptions) {
     const ms = performance.now() - t0;
     return {
       status: proc.signalCode ? null : proc.exitCode,
-      signal: proc.signalCode ?? null,
+      signal: proc.signalCode === null ? null : String(proc.signalCode),
       stdout,
       stderr,
       maxRSS,
