@@ -109,7 +109,9 @@ export class Receiver {
     options: ReceiverOptions = {},
   ) {
     if (!P.mmsghdr.size) throw new Error("recvmmsg is not available on this platform");
-    this.slots = options.slots ?? 64;
+    // 32: more than one sender can queue (max_dgram_qlen is 10 per sender
+    // here), few enough that 64 KiB writes keep only 2 MiB of slots warm.
+    this.slots = options.slots ?? 32;
     this.slotSize = options.slotSize ?? 4_325_376; // MAX_DATAGRAM rounded up to 64 KiB
     this.expected = [stdoutAddress, stderrAddress];
     // Address space only: pages become resident as messages touch them, so
