@@ -465,7 +465,8 @@ describe("JSON schema, end to end", () => {
       const r = run(
         "dtee-bench",
         ["-p", "linux,hurd,freebsd", "-s", "64,8192", "-r", "2", "-n", "40", "--json", "--svg", svg],
-        { env: { TMPDIR: dir } },
+        // No bun on PATH: the compiled binary must start its producer itself.
+        { env: { TMPDIR: dir, PATH: "/usr/bin:/bin" } },
       );
       expect(r.stderr.toString()).toBe("");
       expect(r.status).toBe(0);

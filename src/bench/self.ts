@@ -7,11 +7,9 @@ import { existsSync, symlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** True inside a `bun build --compile` binary. */
-export function isCompiled(): boolean {
-  const path = import.meta.path;
-  return path.startsWith("/$bunfs/") || path.startsWith("B:/~BUN/");
-}
+import { isCompiled } from "../runtime";
+
+export { isCompiled };
 
 function binDir(): string {
   // Run as the package bin, Bun.main is bin/dtee-bench.ts; imported from a

@@ -9,6 +9,7 @@ import { libc } from "../sys/libc";
 import { EX } from "../dtee/config";
 
 import { writeStdout } from "./output";
+import { isCompiled } from "../runtime";
 
 export type Tool = "dtee" | "cronty" | "multitee" | "dtee-bench" | "dtee-replay";
 
@@ -16,8 +17,7 @@ const TOOLS: readonly Tool[] = ["dtee", "cronty", "multitee", "dtee-bench", "dte
 
 /** The invoked name and arguments, for a compiled binary or a script. */
 export function invocation(fallback: Tool): { tool: Tool; argv0: string; args: string[] } {
-  const script = process.argv[1] ?? "";
-  if (script.startsWith("/$bunfs/") || script.startsWith("B:/~BUN/")) {
+  if (isCompiled()) {
     const argv0 = process.argv0;
     const name = basename(argv0) as Tool;
     return { tool: TOOLS.includes(name) ? name : fallback, argv0, args: process.argv.slice(2) };
