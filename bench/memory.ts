@@ -1,11 +1,11 @@
 // Peak memory against output size: dtee's peak RSS must not grow with the
 // amount of output (the relay streams through fixed buffers and cron mode
-// spools to disk). Runs each case under Bun.spawn and reads the child's
-// maxRSS from its resource usage.
+// spools to disk). Runs each case under Bun.spawn and samples the process's
+// VmHWM (its own peak, not its command's) every 2 ms until it exits.
 //
 //   bun bench/memory.ts [--target dist|script]
 import { join, resolve } from "node:path";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 
 const root = resolve(import.meta.dir, "..");
@@ -13,11 +13,27 @@ const useDist = process.argv.includes("dist");
 const tool = (name: string) => (useDist ? [join(root, "dist", name)] : [process.execPath, join(root, "bin", `${name}.ts`)]);
 const work = mkdtempSync(join(tmpdir(), "dtee-mem-"));
 
+// dtee's own peak: VmHWM from /proc/PID/status, read just before the process
+// is reaped. (Bun's resourceUsage().maxRSS was seen to report figures from
+// earlier, larger runs.)
 async function peakRss(argv: string[], expectedExit: number): Promise<number> {
   const p = Bun.spawn(argv, { stdout: "ignore", stderr: "ignore", env: { ...process.env, TMPDIR: work } });
+  let peak = 0;
+  let done = false;
+  p.exited.then(() => (done = true));
+  while (!done) {
+    try {
+      const status = readFileSync(`/proc/${p.pid}/status`, "utf8");
+      const m = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+    } catch {
+      // exited between checks
+    }
+    await Bun.sleep(2);
+  }
   await p.exited;
   if (p.exitCode !== expectedExit) throw new Error(`exit ${p.exitCode}: ${argv.join(" ")}`);
-  return p.resourceUsage()!.maxRSS; // bytes
+  return peak;
 }
 
 const MB = 1 << 20;

@@ -13,6 +13,9 @@ const args = [
   "--compile",
   "--minify",
   ...(bytecode ? ["--bytecode"] : []),
+  // Start-up code runs once: keep it in the interpreter (about 0.7 ms less
+  // for `dtee true`); the relay loops restore the normal policy.
+  "--compile-jit-policy=20",
   "--no-compile-autoload-dotenv",
   "--no-compile-autoload-bunfig",
   "--outfile",

@@ -12,6 +12,7 @@ import { prepareStdio } from "./stdio";
 import { openOutputs, openSpool } from "./outputs";
 import { runSession, type SessionPlan, type SessionResult } from "./session";
 import { now } from "./clock";
+import { normalJit } from "../relay/loop";
 import { decodeWaitStatus, describeTermination, dieBySignal, shellStatus, type Termination } from "./status";
 
 /** Signals cron mode catches to flush, report and then die of. */
@@ -43,6 +44,7 @@ interface Outcome {
 
 export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Promise<never> {
   const argv0 = cfg.argv0;
+  normalJit();
   // Not dumpable: other processes of the same user then cannot open our
   // descriptors through /proc (the cron spool, the input socket) or ptrace us.
   if (P.PR_SET_DUMPABLE) libc.prctl(P.PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -5,6 +5,7 @@ import { P } from "../sys/platform";
 import { strerror } from "../sys/libc";
 import { EXIT } from "./config";
 import { PollSet } from "./pollset";
+import { normalJit } from "../relay/loop";
 import type { Pump } from "./pump";
 import type { Reporter } from "./report";
 
@@ -37,6 +38,7 @@ export class Loop {
 
   /** Runs until every input is closed; returns the exit status. */
   run(): number {
+    normalJit();
     const set = new PollSet();
     const hot = new Set<Pump>();
     for (;;) {

@@ -27,7 +27,17 @@ export type LoopEnd =
 
 const FALLBACK_POLL_MS = 20;
 
+/**
+ * The compiled binary starts with a raised JIT threshold (build flag
+ * --compile-jit-policy) so run-once start-up code is not compiled; the data
+ * loop is the hot path and gets the normal policy back.
+ */
+export function normalJit(): void {
+  (Bun as unknown as { unsafe?: { setJITPolicy?: (scale: number) => void } }).unsafe?.setJITPolicy?.(1);
+}
+
 export function runLoop(p: LoopParams): LoopEnd {
+  normalJit();
   const fds = new Int32Array(6);
   const events = P.POLLIN;
   fds[0] = p.input;
