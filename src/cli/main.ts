@@ -10,6 +10,7 @@ import { EX } from "../dtee/config";
 
 import { writeStdout } from "./output";
 import { isCompiled } from "../runtime";
+import { rawArgv } from "../raw-process";
 
 export type Tool = "dtee" | "cronty" | "multitee" | "dtee-bench" | "dtee-replay";
 
@@ -47,19 +48,27 @@ export async function main(fallback: Tool): Promise<void> {
 }
 
 async function runDteeCli(argv0: string, args: string[], cronty: boolean): Promise<void> {
-  const cli = parseDtee(argv0, args, cronty);
+  // dtee works on byte strings (see dtee/config.ts): the raw argv when /proc
+  // has it, so arguments that are not UTF-8 reach the command unchanged.
+  const raw = rawArgv();
+  const bytes = (s: string) => Buffer.from(s, "utf8").toString("latin1");
+  const name = isCompiled() && raw ? raw.argv0.toString("latin1") : bytes(argv0);
+  const words = raw && raw.args.length >= args.length ? raw.args.map((b) => b.toString("latin1")) : args.map(bytes);
+  const cli = parseDtee(name, words, cronty);
   switch (cli.kind) {
     case "help":
     case "version":
-      writeStdout(cli.text);
+      writeStdout(cli.text, "latin1");
       process.exit(0);
     case "no-command":
-      writeStdout(cli.text);
+      writeStdout(cli.text, "latin1");
       process.exit(EX.USAGE);
-    case "usage-error":
-      printError(argv0, cli.message);
-      libc.write(2, Buffer.from(cli.hint + "\n"), cli.hint.length + 1);
+    case "usage-error": {
+      printError(name, cli.message);
+      const hint = Buffer.from(cli.hint + "\n", "latin1");
+      libc.write(2, hint, hint.length);
       process.exit(EX.USAGE);
+    }
     case "run":
       await runDtee(cli.config, inheritedFds);
   }

@@ -29,7 +29,7 @@ function help(argv0: string): string {
 
 export async function runReplayCli(argv0: string, args: string[]): Promise<void> {
   const usage = (message: string): never => {
-    printError(argv0, message);
+    printError(argv0, message, "utf8");
     writeStderrLine(`Try '${argv0} -h' for more information.`);
     process.exit(64);
   };
@@ -68,7 +68,7 @@ export async function runReplayCli(argv0: string, args: string[]): Promise<void>
     await replay(cfg);
   } catch (e) {
     if (e instanceof ReplayError) {
-      printError(argv0, e.message);
+      printError(argv0, e.message, "utf8");
       process.exit(e.status);
     }
     throw e;

@@ -73,7 +73,8 @@ export class CaptureLog {
     const t = r.termination;
     const fields = [
       `"type":"exit"`,
-      `"command":${JSON.stringify(r.command)}`,
+      // The command's words are byte strings; the log holds them as text.
+      `"command":${JSON.stringify(r.command.map((w) => Buffer.from(w, "latin1").toString("utf8")))}`,
       `"start_ns":"${nanosString(r.start.sec, r.start.nsec)}"`,
       `"start":"${isoNanos(r.start.sec, r.start.nsec)}"`,
       `"end_ns":"${nanosString(r.end.sec, r.end.nsec)}"`,

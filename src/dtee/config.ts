@@ -1,4 +1,19 @@
 // The typed configuration the CLI hands to dtee.
+//
+// Every string from the command line or the environment here is a *byte
+// string*: one character per byte (latin1), so that names and arguments that
+// are not UTF-8 pass through unchanged. Convert with toBytes() before handing
+// one to the system, and print dtee's messages with the same encoding.
+
+/** The raw bytes of a byte string. */
+export function toBytes(s: string): Buffer {
+  return Buffer.from(s, "latin1");
+}
+
+/** A byte string from raw bytes. */
+export function byteString(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString("latin1");
+}
 
 export type OutputStream = "stdout" | "stderr" | "combined";
 

@@ -1,8 +1,13 @@
 // Opening dtee's output files: created 0666 less the umask, appended to or
 // truncated, close-on-exec so the command does not inherit them.
-import { libc, errno, cstring, strerror } from "../sys/libc";
+import { libc, errno, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
-import type { OutputFile } from "./config";
+import { toBytes, type OutputFile } from "./config";
+
+/** A byte string as a NUL-terminated C string. */
+function cPath(path: string): Buffer {
+  return toBytes(path + "\0");
+}
 
 export interface OpenedOutput extends OutputFile {
   fd: number;
@@ -19,7 +24,7 @@ export function openOutputs(files: readonly OutputFile[]): OpenResult {
   const failures: string[] = [];
   for (const f of files) {
     const flags = P.O_WRONLY | P.O_CREAT | P.O_CLOEXEC | (f.append ? P.O_APPEND : P.O_TRUNC);
-    const fd = libc.open(cstring(f.path), flags, 0o666);
+    const fd = libc.open(cPath(f.path), flags, 0o666);
     if (fd < 0) failures.push(`${f.path}: ${strerror(errno())}`);
     else opened.push({ ...f, fd });
   }
@@ -29,7 +34,7 @@ export function openOutputs(files: readonly OutputFile[]): OpenResult {
 /** An unnamed 0600 file under `dir` for the cron spool (never in memory). */
 export function openSpool(dir: string): { fd: number } | { error: string } {
   if (P.O_TMPFILE) {
-    const fd = libc.open(cstring(dir), P.O_TMPFILE | P.O_RDWR | P.O_CLOEXEC, 0o600);
+    const fd = libc.open(cPath(dir), P.O_TMPFILE | P.O_RDWR | P.O_CLOEXEC, 0o600);
     if (fd >= 0) return { fd };
     return { error: `unable to create temporary file in ${dir}: ${strerror(errno())}` };
   }

@@ -125,7 +125,7 @@ export class Router {
 
   /** A message of dtee's own that belongs in the command's stderr (exec failure). */
   injectStderr(text: string): void {
-    const bytes = Buffer.from(text, "utf8");
+    const bytes = Buffer.from(text, "latin1"); // a byte string
     if (this.spool) this.releaseSpool();
     this.sawStderr = true;
     this.err.writeBuffer(bytes);

@@ -6,7 +6,8 @@ import { P } from "../sys/platform";
 import { SysError } from "../sys/errors";
 import { createTrio, closeFd, type SocketTrio } from "../relay/trio";
 import { spawnCommand, openPidfd, waitForExit, ExecError } from "../relay/spawn";
-import { EX, type DteeConfig } from "./config";
+import { EX, toBytes, byteString, type DteeConfig } from "./config";
+import { rawEnv, rawEnviron } from "../raw-process";
 import { printError } from "./messages";
 import { prepareStdio } from "./stdio";
 import { openOutputs, openSpool } from "./outputs";
@@ -28,9 +29,10 @@ const SIGNAL_NAMES: Record<number, NodeJS.Signals> = {
   [P.signals.SIGTERM]: "SIGTERM",
 };
 
+/** $TMPDIR as a byte string, or /tmp. */
 export function tmpdir(): string {
-  const t = process.env.TMPDIR;
-  return t && t.length > 0 ? t : "/tmp";
+  const t = rawEnv("TMPDIR");
+  return t && t.length > 0 ? byteString(t) : "/tmp";
 }
 
 interface Outcome {
@@ -83,7 +85,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
 
   let trio: SocketTrio;
   try {
-    trio = createTrio({ tmpdir: tmpdir() });
+    trio = createTrio({ tmpdir: toBytes(tmpdir()) });
   } catch (e) {
     printError(argv0, e instanceof Error ? e.message : String(e));
     if (!cfg.cron) {
@@ -103,7 +105,8 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   const start = now();
   try {
     pid = spawnCommand({
-      command: cfg.command,
+      command: cfg.command.map(toBytes),
+      env: rawEnviron(),
       stdout: trio.stdout,
       stderr: trio.stderr,
       passFds,
@@ -154,7 +157,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
 /** Runs the command on our own stdout and stderr and leaves with its status. */
 function runUnrelayed(cfg: DteeConfig, passFds: readonly number[]): never {
   try {
-    const pid = spawnCommand({ command: cfg.command, passFds });
+    const pid = spawnCommand({ command: cfg.command.map(toBytes), env: rawEnviron(), passFds });
     const t = decodeWaitStatus(waitForExit(pid));
     if (t.signal !== undefined) dieBySignal(t.signal);
     process.exit(shellStatus(t));

@@ -7,14 +7,16 @@ import { CStringArray } from "../sys/structs";
 import { SysError } from "../sys/errors";
 
 export interface SpawnRequest {
-  command: readonly string[];
+  /** Strings are passed as UTF-8; byte arrays exactly as they are. */
+  command: readonly (string | Uint8Array)[];
   /** Descriptor to become the child's fd 1 (undefined: inherit ours). */
   stdout?: number;
   /** Descriptor to become the child's fd 2 (undefined: inherit ours). */
   stderr?: number;
   /** Inherited descriptors to pass on (their close-on-exec flag is cleared). */
   passFds?: readonly number[];
-  env?: Record<string, string | undefined>;
+  /** The environment: a record, or raw NAME=VALUE entries (default: process.env). */
+  env?: Record<string, string | undefined> | readonly Uint8Array[];
 }
 
 /** Thrown when the command itself could not be executed (exec errno). */
@@ -40,7 +42,8 @@ export function spawnCommand(req: SpawnRequest): number {
   const allSignals = new Uint8Array(P.sigsetSize).fill(0xff);
   const noSignals = new Uint8Array(P.sigsetSize);
   const argv = new CStringArray(req.command);
-  const envp = new CStringArray(environment(req.env ?? process.env));
+  const env = req.env ?? process.env;
+  const envp = new CStringArray(Array.isArray(env) ? env : environment(env as Record<string, string | undefined>));
   const pid = new Int32Array(1);
 
   let rc = libc.posix_spawn_file_actions_init(actions);

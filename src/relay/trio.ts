@@ -2,7 +2,7 @@
 // that the child's stdout and stderr share one ordered receive queue.
 import { libc, errno, cstring, addressOf, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
-import { sockaddrUn, MAX_SOCKET_PATH } from "../sys/structs";
+import { sockaddrUn, MAX_SOCKET_PATH, bytesOf } from "../sys/structs";
 import { SysError } from "../sys/errors";
 import { readFileSync } from "node:fs";
 
@@ -54,8 +54,8 @@ export function setBuffer(fd: number, option: number, size: number): void {
 }
 
 export interface TrioOptions {
-  /** Directory to create the private socket directory in. */
-  tmpdir: string;
+  /** Directory to create the private socket directory in (a string, or its raw bytes). */
+  tmpdir: string | Uint8Array;
   /** SO_SNDBUF for the output sockets (0: the system maximum). */
   sendBuffer?: number;
   /** SO_RCVBUF for the input socket (0: the system maximum). */
@@ -71,20 +71,25 @@ export function createTrio(options: TrioOptions): SocketTrio {
   const limits = systemBufferLimits();
   const sendBuffer = options.sendBuffer || limits.send;
   const receiveBuffer = options.receiveBuffer || limits.receive;
-  const base = options.tmpdir.replace(/\/+$/, "") || "/";
-  const template = cstring(`${base === "/" ? "" : base}/dtee.XXXXXX`);
+  // Raw bytes stay raw (messages then carry them as a byte string).
+  const label = typeof options.tmpdir === "string" ? options.tmpdir : bytesOf(options.tmpdir).toString("latin1");
+  let raw = bytesOf(options.tmpdir);
+  while (raw.length > 1 && raw[raw.length - 1] === 0x2f) raw = raw.subarray(0, raw.length - 1);
+  if (raw.length === 0) raw = Buffer.from("/");
+  const base = raw.length === 1 && raw[0] === 0x2f ? Buffer.alloc(0) : raw;
+  const template = Buffer.concat([base, Buffer.from("/dtee.XXXXXX\0")]);
   if (template.length - 1 + 2 > MAX_SOCKET_PATH) {
-    throw new TrioError(`unable to create sockets in ${base}: ${strerror(36 /* ENAMETOOLONG */)}`);
+    throw new TrioError(`unable to create sockets in ${label}: ${strerror(36 /* ENAMETOOLONG */)}`);
   }
-  if (!libc.mkdtemp(template)) throw new TrioError(`unable to create temporary directory in ${base}: ${strerror(errno())}`);
-  const dir = template.subarray(0, template.length - 1).toString("utf8");
-  const paths = [`${dir}/i`, `${dir}/o`, `${dir}/e`];
+  if (!libc.mkdtemp(template)) throw new TrioError(`unable to create temporary directory in ${label}: ${strerror(errno())}`);
+  const dir = template.subarray(0, template.length - 1);
+  const paths = ["i", "o", "e"].map((name) => Buffer.concat([dir, Buffer.from(`/${name}`)]));
   const fds: number[] = [];
   try {
     const input = newDatagramSocket();
     fds.push(input);
     const inputAddr = sockaddrUn(paths[0]!);
-    if (libc.bind(input, inputAddr.buf, inputAddr.len) !== 0) throw new SysError("bind", errno(), paths[0]);
+    if (libc.bind(input, inputAddr.buf, inputAddr.len) !== 0) throw new SysError("bind", errno(), paths[0]!.toString("latin1"));
     setBuffer(input, P.SO_RCVBUF, receiveBuffer);
     const outputs: number[] = [];
     const addresses: Uint8Array[] = [];
@@ -92,9 +97,9 @@ export function createTrio(options: TrioOptions): SocketTrio {
       const fd = newDatagramSocket();
       fds.push(fd);
       const addr = sockaddrUn(path);
-      if (libc.bind(fd, addr.buf, addr.len) !== 0) throw new SysError("bind", errno(), path);
+      if (libc.bind(fd, addr.buf, addr.len) !== 0) throw new SysError("bind", errno(), path.toString("latin1"));
       setBuffer(fd, P.SO_SNDBUF, sendBuffer);
-      if (libc.connect(fd, inputAddr.buf, inputAddr.len) !== 0) throw new SysError("connect", errno(), paths[0]);
+      if (libc.connect(fd, inputAddr.buf, inputAddr.len) !== 0) throw new SysError("connect", errno(), paths[0]!.toString("latin1"));
       outputs.push(fd);
       addresses.push(new Uint8Array(addr.buf.subarray(0, addr.len)));
     }
@@ -109,8 +114,8 @@ export function createTrio(options: TrioOptions): SocketTrio {
     for (const fd of fds) libc.close(fd);
     throw e;
   } finally {
-    for (const path of paths) libc.unlink(cstring(path));
-    libc.rmdir(cstring(dir));
+    for (const path of paths) libc.unlink(Buffer.concat([path, Buffer.alloc(1)]));
+    libc.rmdir(Buffer.concat([dir, Buffer.alloc(1)]));
   }
 }
 

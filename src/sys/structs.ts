@@ -3,9 +3,14 @@
 import { P } from "./platform";
 import { addressOf } from "./libc";
 
+/** Bytes of a path or argument: strings as UTF-8, byte arrays as they are. */
+export function bytesOf(value: string | Uint8Array): Buffer {
+  return typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value.buffer, value.byteOffset, value.length);
+}
+
 /** Encodes a filesystem sockaddr_un; returns the buffer and the length to pass. */
-export function sockaddrUn(path: string): { buf: Buffer; len: number } {
-  const bytes = Buffer.from(path, "utf8");
+export function sockaddrUn(path: string | Uint8Array): { buf: Buffer; len: number } {
+  const bytes = bytesOf(path);
   const { size, pathOffset, hasLenByte } = P.sockaddrUn;
   if (bytes.length + 1 > size - pathOffset) throw new RangeError("socket path too long");
   const buf = Buffer.alloc(size);
@@ -21,6 +26,8 @@ export function sockaddrUn(path: string): { buf: Buffer; len: number } {
   return { buf, len: pathOffset + bytes.length + 1 };
 }
 
+const NUL = Buffer.alloc(1);
+
 /** The longest socket path (in bytes) a sockaddr_un can hold with its NUL. */
 export const MAX_SOCKET_PATH = P.sockaddrUn.size - P.sockaddrUn.pathOffset - 1;
 
@@ -31,8 +38,8 @@ export const MAX_SOCKET_PATH = P.sockaddrUn.size - P.sockaddrUn.pathOffset - 1;
 export class CStringArray {
   readonly strings: Buffer[];
   readonly table: BigUint64Array;
-  constructor(values: readonly string[]) {
-    this.strings = values.map((v) => Buffer.from(v + "\0", "utf8"));
+  constructor(values: readonly (string | Uint8Array)[]) {
+    this.strings = values.map((v) => Buffer.concat([bytesOf(v), NUL]));
     this.table = new BigUint64Array(values.length + 1);
     this.strings.forEach((s, i) => {
       this.table[i] = BigInt(addressOf(s));
