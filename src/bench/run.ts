@@ -1,6 +1,7 @@
 // One dtee-bench invocation: a private working directory, the scenario
 // matrix, the optional whole-command comparison, then the report (table or
 // JSON) and the chart.
+import { writeText } from "../sys/write-all";
 import { accessSync, closeSync, constants as fsConstants, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
@@ -20,13 +21,7 @@ import { benchCommand, dteeCommand } from "./self";
 import { repeatUsesMitata } from "./repeat";
 
 function writeOut(fd: number, text: string): void {
-  const buf = Buffer.from(text, "utf8");
-  let done = 0;
-  while (done < buf.length) {
-    const r = libc.write(fd, buf.subarray(done), buf.length - done) as number;
-    if (r <= 0) return;
-    done += r;
-  }
+  writeText(fd, text);
 }
 
 export function complain(argv0: string, message: string): void {

@@ -1,6 +1,7 @@
 // dtee-bench's command line: argv to a BenchConfig, help and version. The
 // hidden `--producer JSON` mode is the process the benchmark measures; it
 // lives behind the same entry so a compiled binary can start it too.
+import { writeText } from "../sys/write-all";
 import type { ArgsDef } from "citty";
 import { getopt, renderOptions } from "./getopt";
 import { VERSION } from "../version";
@@ -202,13 +203,7 @@ export function parseBench(
 }
 
 function print(fd: number, text: string): void {
-  const buf = Buffer.from(text, "utf8");
-  let done = 0;
-  while (done < buf.length) {
-    const r = libc.write(fd, buf.subarray(done), buf.length - done) as number;
-    if (r <= 0) return;
-    done += r;
-  }
+  writeText(fd, text);
 }
 
 export async function runBenchCli(argv0: string, args: string[]): Promise<void> {

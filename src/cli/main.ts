@@ -5,12 +5,12 @@ import { basename } from "node:path";
 import { parseDtee } from "./dtee";
 import { runDtee } from "../dtee/run";
 import { printError } from "../dtee/messages";
-import { libc } from "../sys/libc";
 import { EX } from "../dtee/config";
 
 import { writeStdout } from "./output";
 import { isCompiled } from "../runtime";
 import { rawArgv } from "../raw-process";
+import { writeText } from "../sys/write-all";
 
 export type Tool = "dtee" | "cronty" | "multitee" | "dtee-bench" | "dtee-replay";
 
@@ -65,8 +65,7 @@ async function runDteeCli(argv0: string, args: string[], cronty: boolean): Promi
       process.exit(EX.USAGE);
     case "usage-error": {
       printError(name, cli.message);
-      const hint = Buffer.from(cli.hint + "\n", "latin1");
-      libc.write(2, hint, hint.length);
+      writeText(2, cli.hint + "\n", "latin1");
       process.exit(EX.USAGE);
     }
     case "run":

@@ -5,6 +5,7 @@ import { replay, ReplayError, type ReplayConfig } from "../replay/replay";
 import { parseTimeBound } from "../replay/records";
 import { printError } from "../dtee/messages";
 import { writeStdout } from "./output";
+import { writeText } from "../sys/write-all";
 import { VERSION } from "../version";
 
 const replayArgs = {
@@ -77,7 +78,5 @@ export async function runReplayCli(argv0: string, args: string[]): Promise<void>
 }
 
 function writeStderrLine(text: string): void {
-  const { libc } = require("../sys/libc") as typeof import("../sys/libc");
-  const b = Buffer.from(text + "\n");
-  libc.write(2, b, b.length);
+  writeText(2, text + "\n");
 }

@@ -2,7 +2,7 @@
 // the original order, optionally with the original timing (scaled).
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { libc, errno } from "../sys/libc";
+import { libc, errno, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
 import { parseRecord, LogFormatError, type TimeBound } from "./records";
 
@@ -35,7 +35,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
     }
     const e = errno();
     if (e === P.errno.EINTR || e === P.errno.EAGAIN) continue;
-    throw new ReplayError(`${fd === 1 ? "stdout" : "stderr"}: write: ${require("../sys/libc").strerror(e)}`, 74);
+    throw new ReplayError(`${fd === 1 ? "stdout" : "stderr"}: write: ${strerror(e)}`, 74);
   }
 }
 
@@ -54,7 +54,7 @@ export async function replay(cfg: ReplayConfig): Promise<void> {
     await opened;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new ReplayError(`${cfg.path}: ${require("../sys/libc").strerror(Math.abs(err.errno ?? 5))}`, 66);
+    throw new ReplayError(`${cfg.path}: ${strerror(Math.abs(err.errno ?? 5))}`, 66);
   }
   const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNo = 0;
