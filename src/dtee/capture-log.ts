@@ -11,13 +11,29 @@ export const LOG_SCHEMA = 1;
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** The record's payload fields: UTF-8 text when the bytes are valid UTF-8, else base64. */
-function payload(bytes: Uint8Array): string {
-  try {
-    return `"text":${JSON.stringify(strictUtf8.decode(bytes))}`;
-  } catch {
-    return `"base64":"${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64")}"`;
+/**
+ * Control bytes that make a write binary rather than text: C0 controls other
+ * than tab, newline, carriage return and escape (terminal colours), and DEL.
+ * JSON would spell each as six characters; base64 costs 4/3.
+ */
+function hasBinaryControl(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x1b) || b === 0x7f) return true;
   }
+  return false;
+}
+
+/** The record's payload field: `text` for UTF-8 text, else `base64`. */
+function payload(bytes: Uint8Array): string {
+  if (!hasBinaryControl(bytes)) {
+    try {
+      return `"text":${JSON.stringify(strictUtf8.decode(bytes))}`;
+    } catch {
+      // not UTF-8: base64 below
+    }
+  }
+  return `"base64":"${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64")}"`;
 }
 
 export interface ExitRecord {
