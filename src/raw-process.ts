@@ -2,7 +2,8 @@
 // decodes argv and environ as UTF-8, which turns bytes that are not UTF-8
 // into U+FFFD; dtee must pass file names, commands and the environment on
 // byte for byte, as the C original does.
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
+import { readSmallFile } from "./sys/read-file";
 
 function splitNul(data: Buffer): Buffer[] {
   const parts: Buffer[] = [];
@@ -32,12 +33,9 @@ function sameFile(a: Buffer, b: string): boolean {
  * `dtee -- cmd`) is given back: it was meant for us.
  */
 export function rawArgv(): { argv0: Buffer; args: Buffer[] } | undefined {
-  let cmdline: Buffer[];
-  try {
-    cmdline = splitNul(readFileSync("/proc/self/cmdline"));
-  } catch {
-    return undefined;
-  }
+  const data = readSmallFile("/proc/self/cmdline");
+  if (!data) return undefined;
+  const cmdline = splitNul(data);
   const count = process.argv.length - 2;
   if (count < 0 || cmdline.length < count + 1) return undefined;
   let start = cmdline.length - count;
@@ -53,9 +51,9 @@ let environ: Buffer[] | undefined;
 /** The environment's NAME=VALUE entries as raw bytes (falls back to process.env). */
 export function rawEnviron(): Buffer[] {
   if (environ) return environ;
-  try {
-    environ = splitNul(readFileSync("/proc/self/environ"));
-  } catch {
+  const data = readSmallFile("/proc/self/environ");
+  if (data) environ = splitNul(data);
+  else {
     environ = Object.entries(process.env)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => Buffer.from(`${k}=${v}`, "utf8"));

@@ -4,7 +4,7 @@ import { libc, errno, cstring, addressOf, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
 import { sockaddrUn, MAX_SOCKET_PATH, bytesOf } from "../sys/structs";
 import { SysError } from "../sys/errors";
-import { readFileSync } from "node:fs";
+import { readSmallFile } from "../sys/read-file";
 
 /** The trio could not be set up; the message says why. */
 export class TrioError extends Error {}
@@ -23,12 +23,9 @@ export interface SocketTrio {
 
 function readLimit(path: string): number {
   if (!path) return 0;
-  try {
-    const n = Number.parseInt(readFileSync(path, "utf8").trim(), 10);
-    return Number.isFinite(n) && n > 0 ? n : 0;
-  } catch {
-    return 0;
-  }
+  const text = readSmallFile(path);
+  const n = text ? Number.parseInt(text.toString("latin1").trim(), 10) : 0;
+  return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 /** The largest socket buffers this system lets an unprivileged process set. */
