@@ -2,7 +2,7 @@
 // bytes (SHA-256 checksums streamed, never a large output in memory), exit
 // statuses and signals. Bounded: every process has a time limit and every
 // test its own timeout. The figures printed as "FIGURE ..." lines are the
-// ones docs/reliability.md reports.
+// ones the README's Reliability section reports.
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import {
   readFileSync,

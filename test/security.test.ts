@@ -324,7 +324,7 @@ describe("another process cannot get in", () => {
 
   test("the same user (nobody against nobody's dtee): no injection by name, abstract name, spoofed sender or /proc", async () => {
     // pidfd_getfd and ptrace are left out: a process that may ptrace the
-    // command can write with the command's own descriptors (see docs/reliability.md).
+    // command can write with the command's own descriptors (see the README's Reliability section).
     const a = await underAttack({ cron: false, dteeAsNobody: true, getfd: false, tag: "inj-same" });
     if (!a) return;
     expectNoEntry(a);

@@ -317,7 +317,7 @@ export function fmtMiB(bytes: number): string {
   return `${(bytes / MiB).toFixed(1)} MiB`;
 }
 
-/** Figures the suites print for docs/reliability.md (one "FIGURE ..." line each). */
+/** Figures the suites print for the README's Reliability section (one "FIGURE ..." line each). */
 export function figure(name: string, value: unknown): void {
   console.log(`FIGURE ${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
 }
