@@ -156,7 +156,7 @@ const COPY_CHUNK = 1 << 20;
 
 /** Copies the spool file from its start to `out`, then leaves it empty. */
 function copySpool(fd: number, out: Sink): void {
-  if ((libc.lseek(fd, 0, 0 /* SEEK_SET */) as number) < 0) return;
+  if ((libc.lseek(fd, 0, P.SEEK_SET) as number) < 0) return;
   const buf = new Uint8Array(COPY_CHUNK);
   for (;;) {
     const r = libc.read(fd, buf, COPY_CHUNK) as number;

@@ -93,7 +93,6 @@ export function waitForExit(pid: number): number {
 /** Non-blocking check: the raw status, or undefined if still running. */
 export function pollExit(pid: number): number | undefined {
   const status = new Int32Array(1);
-  const WNOHANG = 1;
-  const r = libc.waitpid(pid, status, WNOHANG);
+  const r = libc.waitpid(pid, status, P.WNOHANG);
   return r === pid ? status[0]! : undefined;
 }

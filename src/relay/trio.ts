@@ -76,7 +76,7 @@ export function createTrio(options: TrioOptions): SocketTrio {
   const base = raw.length === 1 && raw[0] === 0x2f ? Buffer.alloc(0) : raw;
   const template = Buffer.concat([base, Buffer.from("/dtee.XXXXXX\0")]);
   if (template.length - 1 + 2 > MAX_SOCKET_PATH) {
-    throw new TrioError(`unable to create sockets in ${label}: ${strerror(36 /* ENAMETOOLONG */)}`);
+    throw new TrioError(`unable to create sockets in ${label}: ${strerror(P.errno.ENAMETOOLONG)}`);
   }
   if (!libc.mkdtemp(template)) throw new TrioError(`unable to create temporary directory in ${label}: ${strerror(errno())}`);
   const dir = template.subarray(0, template.length - 1);

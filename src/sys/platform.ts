@@ -87,7 +87,10 @@ export interface PlatformTable {
   /** Signal numbers by name (the ones dtee and multitee need by name). */
   readonly signals: Readonly<Record<"SIGHUP" | "SIGINT" | "SIGQUIT" | "SIGKILL" | "SIGPIPE" | "SIGTERM" | "SIGXFSZ", number>>;
   /** errno numbers by name (the ones the code tests for). */
-  readonly errno: Readonly<Record<"EINTR" | "EAGAIN" | "EPIPE" | "EBADF" | "ENOENT" | "EMSGSIZE" | "ENOBUFS" | "ECHILD" | "EINVAL" | "ENOSPC", number>>;
+  readonly errno: Readonly<Record<"EINTR" | "EAGAIN" | "EPIPE" | "EBADF" | "ENOENT" | "EMSGSIZE" | "ENOBUFS" | "ECHILD" | "EINVAL" | "ENOSPC" | "ENAMETOOLONG", number>>;
+  /** waitpid's WNOHANG and lseek's SEEK_SET. */
+  readonly WNOHANG: number;
+  readonly SEEK_SET: number;
   /** clockid_t of CLOCK_MONOTONIC (one clock for every process: dtee-bench times across processes). */
   readonly CLOCK_MONOTONIC: number;
   /** tee(2) and splice(2) exist (Linux only); the flag that makes their pipe side non-blocking. */
@@ -163,7 +166,9 @@ const linux: PlatformTable = {
   wmemMaxPath: "/proc/sys/net/core/wmem_max",
   rmemMaxPath: "/proc/sys/net/core/rmem_max",
   signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25 },
-  errno: { EINTR: 4, EAGAIN: 11, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 90, ENOBUFS: 105, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
+  errno: { EINTR: 4, EAGAIN: 11, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 90, ENOBUFS: 105, ECHILD: 10, EINVAL: 22, ENOSPC: 28, ENAMETOOLONG: 36 },
+  WNOHANG: 1,
+  SEEK_SET: 0,
   CLOCK_MONOTONIC: 1,
   hasTeeSplice: true,
   SPLICE_F_NONBLOCK: 2,
@@ -244,7 +249,9 @@ const darwin: PlatformTable = {
   BUFSIZ: 1024,
   wmemMaxPath: "",
   rmemMaxPath: "",
-  errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
+  errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28, ENAMETOOLONG: 63 },
+  WNOHANG: 1,
+  SEEK_SET: 0,
   CLOCK_MONOTONIC: 6,
   hasTeeSplice: false,
   SPLICE_F_NONBLOCK: 0,
@@ -280,7 +287,9 @@ const freebsd: PlatformTable = {
   BUFSIZ: 1024,
   wmemMaxPath: "",
   rmemMaxPath: "",
-  errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28 },
+  errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28, ENAMETOOLONG: 63 },
+  WNOHANG: 1,
+  SEEK_SET: 0,
   CLOCK_MONOTONIC: 4,
   hasTeeSplice: false,
   SPLICE_F_NONBLOCK: 0,
