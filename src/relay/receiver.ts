@@ -213,7 +213,8 @@ export class Receiver {
     let large = 0;
     b.foreign = 0;
     b.truncated = 0;
-    const [expectOut, expectErr] = this.expected;
+    const expectOut = this.expected[0];
+    const expectErr = this.expected[1];
     const outLen = expectOut.length;
     const errLen = expectErr.length;
     for (let i = 0; i < n; i++) {
