@@ -83,6 +83,7 @@ export class Router {
 
   /** Writes one batch everywhere it belongs. Returns false to stop the relay. */
   deliver(b: Batch): boolean {
+    if (b.truncated) this.reportTruncated(b.truncated);
     if (b.all.count === 0) return true;
     for (const s of this.outFiles) s.writeAll(b.stdout);
     for (const s of this.errFiles) s.writeAll(b.stderr);
@@ -108,6 +109,12 @@ export class Router {
       }
     }
     return !(this.brokenPipe && this.stopOnBrokenPipe);
+  }
+
+  /** Writes larger than a receive slot arrive cut short: never silently. */
+  private reportTruncated(count: number): void {
+    this.ioError = true;
+    printError(this.argv0, `${count} write${count === 1 ? "" : "s"} larger than the receive buffer arrived truncated`);
   }
 
   /** Cron mode stops on a broken stdout/stderr; otherwise SIGPIPE has killed us already. */

@@ -111,22 +111,33 @@ export class Receiver {
     if (!P.mmsghdr.size) throw new Error("recvmmsg is not available on this platform");
     // 32: more than one sender can queue (max_dgram_qlen is 10 per sender
     // here), few enough that 64 KiB writes keep only 2 MiB of slots warm.
-    this.slots = options.slots ?? 32;
-    this.slotSize = options.slotSize ?? 4_325_376; // MAX_DATAGRAM rounded up to 64 KiB
+    let slots = options.slots ?? 32;
     this.expected = [stdoutAddress, stderrAddress];
     // Address space only: pages become resident as messages touch them, so
     // small messages cost a page per slot while one 4 MiB write still fits.
-    const bytes = this.slots * this.slotSize;
-    const arena = libc.mmap(
-      null,
-      bytes,
-      P.PROT_READ | P.PROT_WRITE,
-      P.MAP_PRIVATE | P.MAP_ANONYMOUS | P.MAP_NORESERVE,
-      -1,
-      0,
-    ) as unknown as number;
-    // MAP_FAILED is (void *)-1, which comes back as a number above 2^53.
-    if (!arena || arena > Number.MAX_SAFE_INTEGER) throw new SysError("mmap", errno());
+    // Under strict overcommit (MAP_NORESERVE ignored) the reservation can be
+    // refused: then fewer slots, and at worst a smaller slot size (larger
+    // writes are then cut and reported as truncated).
+    let arena = 0;
+    let slotSize = options.slotSize ?? 4_325_376; // MAX_DATAGRAM rounded up to 64 KiB
+    for (;;) {
+      arena = libc.mmap(
+        null,
+        slots * slotSize,
+        P.PROT_READ | P.PROT_WRITE,
+        P.MAP_PRIVATE | P.MAP_ANONYMOUS | P.MAP_NORESERVE,
+        -1,
+        0,
+      ) as unknown as number;
+      // MAP_FAILED is (void *)-1, which comes back as a number above 2^53.
+      if (arena && arena <= Number.MAX_SAFE_INTEGER) break;
+      const e = errno();
+      if (slots > 4) slots = Math.max(4, slots >> 2);
+      else if (slotSize > 262_144) slotSize = 262_144;
+      else throw new SysError("mmap", e);
+    }
+    this.slots = slots;
+    this.slotSize = slotSize;
     this.arena = arena;
     this.names = new Uint8Array(this.slots * NAME_SLOT);
     const namesAddress = addressOf(this.names);
