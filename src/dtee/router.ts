@@ -17,6 +17,8 @@ export interface RoutePlan {
   /** Our stdout and stderr (-1 when missing). */
   stdoutFd: number;
   stderrFd: number;
+  /** Our stdout and stderr are one open file (2>&1): one write carries both, in order. */
+  sharedStdio?: boolean;
   files: { fd: number; path: string; stream: OutputStream }[];
   /** Cron mode: the spool's fd; stdout is held there until stderr is written. */
   spoolFd?: number;
@@ -42,12 +44,14 @@ export class Router {
   private readonly combinedFiles: Sink[] = [];
   private spool?: Sink;
   private readonly argv0: string;
+  private readonly sharedStdio: boolean;
   readonly log?: CaptureLog;
   private readonly tagger?: LineTagger;
   private bytesOf: (index: number) => Uint8Array = () => new Uint8Array(0);
 
   constructor(plan: RoutePlan) {
     this.argv0 = plan.argv0;
+    this.sharedStdio = plan.sharedStdio === true;
     const onFileFailure = (sink: Sink, code: number) => {
       this.ioError = true;
       printError(this.argv0, `${sink.name}: ${strerror(code)}`);
@@ -90,7 +94,10 @@ export class Router {
     if (this.tagger) this.writeTagged(b);
     else for (const s of this.combinedFiles) s.writeAll(b.all);
     if (this.log) this.log.writeBatch(b, this.bytesOf);
-    if (b.runCount === 1 && !this.spool) {
+    if (b.stderr.count) this.sawStderr = true;
+    if (this.sharedStdio && !this.spool) {
+      this.out.writeAll(b.all);
+    } else if (b.runCount === 1 && !this.spool) {
       if (b.runStream[0] === STDOUT) this.out.writeAll(b.stdout);
       else this.err.writeAll(b.stderr);
     } else {
@@ -102,7 +109,6 @@ export class Router {
           (this.spool ?? this.out).writeRange(b.all, start, len, bytes);
         } else {
           if (this.spool) this.releaseSpool();
-          this.sawStderr = true;
           this.err.writeRange(b.all, start, len, bytes);
         }
         if (this.brokenPipe && this.stopOnBrokenPipe) break;

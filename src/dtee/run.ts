@@ -131,6 +131,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     argv0,
     stdoutFd: std.stdout,
     stderrFd: std.stderr,
+    sharedStdio: std.shared,
     files: opened.map((o) => ({ fd: o.fd, path: o.path, stream: o.stream })),
     spoolFd,
     input: trio.input,

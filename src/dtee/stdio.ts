@@ -29,12 +29,25 @@ function makeBlocking(fd: number): void {
   if (flags >= 0 && flags & P.O_NONBLOCK) libc.fcntl(fd, P.F_SETFL, flags & ~P.O_NONBLOCK);
 }
 
-/** Returns the descriptors to use as our stdout and stderr. */
-export function prepareStdio(): { stdout: number; stderr: number } {
+/**
+ * True when two descriptors share one open file description (as after
+ * `2>&1`): then writes to either land in one stream, in the order made, and
+ * both streams can go out in a single write.
+ */
+function sameOpenFile(a: number, b: number): boolean {
+  if (!P.SYS_kcmp) return false;
+  const pid = libc.getpid();
+  return Number(libc.syscall(P.SYS_kcmp, pid, pid, P.KCMP_FILE, a, b)) === 0;
+}
+
+/** Returns the descriptors to use as our stdout and stderr, and whether they are one. */
+export function prepareStdio(): { stdout: number; stderr: number; shared: boolean } {
   const pick = (fd: number) => {
     if (!isUsable(fd)) return openDevNull();
     makeBlocking(fd);
     return fd;
   };
-  return { stdout: pick(1), stderr: pick(2) };
+  const stdout = pick(1);
+  const stderr = pick(2);
+  return { stdout, stderr, shared: stdout !== stderr && sameOpenFile(stdout, stderr) };
 }

@@ -73,7 +73,7 @@ export function spawnCommand(req: SpawnRequest): number {
 /** An fd that polls readable when the child exits, or -1 where unsupported. */
 export function openPidfd(pid: number): number {
   if (!P.SYS_pidfd_open) return -1;
-  const fd = Number(libc.syscall(P.SYS_pidfd_open, pid, 0));
+  const fd = Number(libc.syscall(P.SYS_pidfd_open, pid, 0, 0, 0, 0));
   if (fd >= 0) libc.fcntl(fd, P.F_SETFD, P.FD_CLOEXEC);
   return fd;
 }

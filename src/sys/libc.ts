@@ -44,7 +44,8 @@ const lib = dlopen(P.libc, {
   waitpid: { args: [i32, pointer, i32], returns: i32 },
   kill: { args: [i32, i32], returns: i32 },
   getpid: { args: [], returns: i32 },
-  syscall: { args: [i64, i64, i64], returns: i64_fast },
+  // Six arguments: the most any syscall we make takes; unused ones are 0.
+  syscall: { args: [i64, i64, i64, i64, i64, i64], returns: i64_fast },
   eventfd: { args: [u32, i32], returns: i32 },
   signal: { args: [i32, i64], returns: i64 },
   raise: { args: [i32], returns: i32 },

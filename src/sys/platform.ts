@@ -88,6 +88,9 @@ export interface PlatformTable {
   readonly signals: Readonly<Record<"SIGHUP" | "SIGINT" | "SIGQUIT" | "SIGKILL" | "SIGPIPE" | "SIGTERM" | "SIGXFSZ", number>>;
   /** errno numbers by name (the ones the code tests for). */
   readonly errno: Readonly<Record<"EINTR" | "EAGAIN" | "EPIPE" | "EBADF" | "ENOENT" | "EMSGSIZE" | "ENOBUFS" | "ECHILD" | "EINVAL" | "ENOSPC" | "ENAMETOOLONG", number>>;
+  /** kcmp(2) syscall number and KCMP_FILE (0 where there is no kcmp). */
+  readonly SYS_kcmp: number;
+  readonly KCMP_FILE: number;
   /** waitpid's WNOHANG and lseek's SEEK_SET. */
   readonly WNOHANG: number;
   readonly SEEK_SET: number;
@@ -150,6 +153,9 @@ const linux: PlatformTable = {
   iovecSize: 16,
   pollfdSize: 8,
   SYS_pidfd_open: 434,
+  // kcmp is 272 on both x86_64 and aarch64.
+  SYS_kcmp: 272,
+  KCMP_FILE: 0,
   EFD_CLOEXEC: 0o2000000,
   EFD_NONBLOCK: 0o4000,
   MADV_DONTNEED: 4,
@@ -212,6 +218,8 @@ const bsdCommon = {
   iovecSize: 16,
   pollfdSize: 8,
   SYS_pidfd_open: 0,
+  SYS_kcmp: 0,
+  KCMP_FILE: 0,
   EFD_CLOEXEC: 0,
   EFD_NONBLOCK: 0,
   PROT_READ: 1,
