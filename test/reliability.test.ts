@@ -38,18 +38,11 @@ import {
   fmtMiB,
   figure,
   type Digest,
+  useSuiteDirectory,
 } from "./support/reliability-common";
 
 let dir: string;
-let cleanup: () => void;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-  chmodSync(dir, 0o755); // the tests that run as nobody need to reach their directories
-});
-afterAll(() => {
-  cleanupNobody();
-  cleanup();
-});
+useSuiteDirectory((d) => (dir = d));
 
 const P = prefix("dtee");
 const C = prefix("cronty");

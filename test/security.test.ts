@@ -20,18 +20,10 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { toolArgv, prefix, tempDir, BUN, ROOT, shq } from "./helpers";
-import { start, runProc, runTool, asNobody, cleanupNobody, which, waitUntil, readPid, Rng, type Proc } from "./support/reliability-common";
+import { start, runProc, runTool, asNobody, cleanupNobody, which, waitUntil, readPid, Rng, type Proc, useSuiteDirectory } from "./support/reliability-common";
 
 let dir: string;
-let cleanup: () => void;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-  chmodSync(dir, 0o755); // the tests that run as nobody need to reach their directories
-});
-afterAll(() => {
-  cleanupNobody();
-  cleanup();
-});
+useSuiteDirectory((d) => (dir = d));
 
 const P = prefix("dtee");
 const C = prefix("cronty");

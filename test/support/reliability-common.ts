@@ -7,7 +7,8 @@ import { existsSync, readFileSync, mkdtempSync, chmodSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dlopen, FFIType } from "bun:ffi";
-import { toolArgv, ROOT, COMPILED, type ToolName } from "../helpers";
+import { toolArgv, ROOT, COMPILED, tempDir, type ToolName } from "../helpers";
+import { beforeAll, afterAll } from "bun:test";
 
 export { ROOT, COMPILED };
 
@@ -320,4 +321,22 @@ export function fmtMiB(bytes: number): string {
 /** Figures the suites print for the README's Reliability section (one "FIGURE ..." line each). */
 export function figure(name: string, value: unknown): void {
   console.log(`FIGURE ${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+}
+
+/**
+ * A temporary directory for one test file, readable by nobody (the tests
+ * that run as nobody must reach it), removed with nobody's leftovers after.
+ */
+export function useSuiteDirectory(set: (dir: string) => void): void {
+  let cleanup = () => {};
+  beforeAll(() => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    chmodSync(t.dir, 0o755);
+    set(t.dir);
+  });
+  afterAll(() => {
+    cleanupNobody();
+    cleanup();
+  });
 }
