@@ -261,7 +261,9 @@ export function asNobody(): string[] | null {
     }
   }
   // su needs one shell string; wrap the argv in a tiny shell that re-execs it.
-  const su = ["su", "-s", "/bin/sh", "nobody", "-c", `HOME=${home}; export HOME; exec "$0" "$@"`];
+  // "--" ends su's options: without it su would take the command's own "-c"
+  // for itself and run that instead (the probe below would then lie).
+  const su = ["su", "-s", "/bin/sh", "nobody", "-c", `HOME=${home}; export HOME; exec "$0" "$@"`, "--"];
   const r = Bun.spawnSync([...su, ...toolArgv("dtee"), "sh", "-c", "id -u"], { stdout: "pipe", stderr: "pipe" });
   if (r.exitCode === 0 && r.stdout.toString().trim() === String(NOBODY_UID)) nobodyPrefix = su;
   return nobodyPrefix;
