@@ -37,6 +37,27 @@ describe("receiver", () => {
     }
   });
 
+  test("timestamps: writes queued before the receiver starts keep their send order and times", async () => {
+    const { dir, cleanup } = tempDir();
+    const trio = createTrio({ tmpdir: dir, timestamps: true });
+    try {
+      send(trio.stdout, Buffer.from("early"));
+      await Bun.sleep(20);
+      const r = new Receiver(trio.input, trio.stdoutAddress, trio.stderrAddress, { timestamps: true });
+      send(trio.stderr, Buffer.from("late"));
+      expect(r.receive(P.MSG_DONTWAIT)).toBe(2);
+      const b = r.batch;
+      const ns = (k: number) => BigInt(b.timeSec[k]!) * 1_000_000_000n + BigInt(b.timeNsec[k]!);
+      expect(ns(0) > 0n).toBe(true);
+      // At least the 20 ms sleep apart, in write order (not both stamped on receipt).
+      expect(ns(1) - ns(0) >= 15_000_000n).toBe(true);
+      r.close();
+    } finally {
+      [trio.input, trio.stdout, trio.stderr].forEach(closeFd);
+      cleanup();
+    }
+  });
+
   test("a write larger than a slot is counted as truncated, never passed off as whole", () => {
     const { dir, cleanup } = tempDir();
     const trio = createTrio({ tmpdir: dir });

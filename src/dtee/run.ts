@@ -85,7 +85,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
 
   let trio: SocketTrio;
   try {
-    trio = createTrio({ tmpdir: toBytes(tmpdir()) });
+    trio = createTrio({ tmpdir: toBytes(tmpdir()), timestamps: cfg.log !== undefined || cfg.timestamps });
   } catch (e) {
     printError(argv0, e instanceof Error ? e.message : String(e));
     if (!cfg.cron) {

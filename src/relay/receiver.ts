@@ -74,7 +74,7 @@ export interface ReceiverOptions {
   slots?: number;
   /** Bytes per slot: the largest message accepted whole. */
   slotSize?: number;
-  /** Ask the kernel for each message's receive time (SO_TIMESTAMPNS). */
+  /** Read each message's kernel timestamp (SO_TIMESTAMPNS; turn it on in createTrio, before the command starts). */
   timestamps?: boolean;
 }
 

@@ -57,6 +57,12 @@ export interface TrioOptions {
   sendBuffer?: number;
   /** SO_RCVBUF for the input socket (0: the system maximum). */
   receiveBuffer?: number;
+  /**
+   * Stamp every datagram with its time (SO_TIMESTAMPNS). Must be on before
+   * the command starts: a datagram queued earlier gets no send-time stamp and
+   * would be stamped when received instead, out of order with later ones.
+   */
+  timestamps?: boolean;
 }
 
 /**
@@ -88,6 +94,10 @@ export function createTrio(options: TrioOptions): SocketTrio {
     const inputAddr = sockaddrUn(paths[0]!);
     if (libc.bind(input, inputAddr.buf, inputAddr.len) !== 0) throw new SysError("bind", errno(), paths[0]!.toString("latin1"));
     setBuffer(input, P.SO_RCVBUF, receiveBuffer);
+    if (options.timestamps && P.SO_TIMESTAMPNS) {
+      if (libc.setsockopt(input, P.SOL_SOCKET, P.SO_TIMESTAMPNS, new Int32Array([1]), 4) !== 0)
+        throw new SysError("setsockopt(SO_TIMESTAMPNS)", errno());
+    }
     const outputs: number[] = [];
     const addresses: Uint8Array[] = [];
     for (const path of [paths[1]!, paths[2]!]) {
