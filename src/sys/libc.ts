@@ -1,12 +1,17 @@
 // bun:ffi bindings to the C library. Bindings only: no policy, no retries, no
 // error handling beyond returning what libc returns. Callers read errno with
 // errno() straight after the call that failed.
-import { dlopen, FFIType, read, CString, ptr, type Pointer } from "bun:ffi";
+//
+// Every name is resolved through the global lookup scope (dlsym with
+// RTLD_DEFAULT), the way a C program's calls are linked, not through the
+// handle dlopen() returns for libc: that handle skips LD_PRELOAD libraries,
+// and fault-injection preloads (dtee's own tests use them) must reach us.
+import { dlopen, linkSymbols, FFIType, read, CString, ptr, type Pointer, type FFIFunction } from "bun:ffi";
 import { P } from "./platform";
 
-const { i32, u32, i64, u64, i64_fast, ptr: pointer, i16 } = FFIType;
+const { i32, u32, i64, u64, i64_fast, ptr: pointer, i16, cstring: cstringArg } = FFIType;
 
-const lib = dlopen(P.libc, {
+const signatures = {
   socket: { args: [i32, i32, i32], returns: i32 },
   bind: { args: [i32, pointer, u32], returns: i32 },
   connect: { args: [i32, pointer, u32], returns: i32 },
@@ -58,9 +63,33 @@ const lib = dlopen(P.libc, {
   __errno_location: { args: [], returns: pointer },
   clock_gettime: { args: [i32, pointer], returns: i32 },
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
-});
+} satisfies Record<string, FFIFunction>;
 
-export const libc = lib.symbols;
+// Only dlsym itself comes from libc's own handle. The handle argument is
+// passed as an integer: RTLD_DEFAULT is not a real address on every platform.
+const loader = dlopen(P.libc, { dlsym: { args: [i64, cstringArg], returns: pointer } });
+
+/** The symbol name a C program built with 64-bit file offsets would call. */
+export function linkedName(name: string): string {
+  return P.largeFileNames[name] ?? name;
+}
+
+/** Resolves `name` through the global scope; throws a clear error when it is missing. */
+function resolveGlobal(name: string): Pointer {
+  const address = loader.symbols.dlsym(P.RTLD_DEFAULT, Buffer.from(`${name}\0`, "latin1"));
+  if (!address) throw new Error(`${P.libc}: symbol not found: ${name}`);
+  return address as Pointer;
+}
+
+/** The address each binding was linked to, by our name (for tests and diagnostics). */
+export const boundAddresses: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.keys(signatures).map((name) => [name, resolveGlobal(linkedName(name)) as number]),
+);
+
+const linked: Record<string, FFIFunction> = {};
+for (const [name, signature] of Object.entries(signatures)) linked[name] = { ...signature, ptr: boundAddresses[name] as Pointer };
+
+export const libc = linkSymbols(linked as typeof signatures).symbols;
 
 // The errno location is per thread and constant for the thread's life; a
 // Worker loads this module afresh and so gets its own.

@@ -5,6 +5,18 @@
 export interface PlatformTable {
   readonly name: string;
   readonly libc: string;
+  /**
+   * dlsym's pseudo-handle for "the global lookup scope" (RTLD_DEFAULT): names
+   * resolved through it reach LD_PRELOAD libraries first, as a C program's
+   * calls do. 0 on glibc and musl; (void *)-2 on Darwin and FreeBSD.
+   */
+  readonly RTLD_DEFAULT: number;
+  /**
+   * The names a C program built with 64-bit file offsets actually calls
+   * (glibc's fcntl64, open64, ...), so preloads that wrap those names see
+   * our calls too. Empty where the plain names are already 64-bit.
+   */
+  readonly largeFileNames: Readonly<Record<string, string>>;
   /** struct sockaddr_un: size, offset of sun_path, and whether it starts with a sun_len byte (BSD). */
   readonly sockaddrUn: { readonly size: number; readonly pathOffset: number; readonly hasLenByte: boolean };
   readonly AF_UNIX: number;
@@ -109,6 +121,8 @@ export interface PlatformTable {
 const linux: PlatformTable = {
   name: "linux",
   libc: "libc.so.6",
+  RTLD_DEFAULT: 0,
+  largeFileNames: { fcntl: "fcntl64", open: "open64", lseek: "lseek64", ftruncate: "ftruncate64", sendfile: "sendfile64", mmap: "mmap64" },
   sockaddrUn: { size: 110, pathOffset: 2, hasLenByte: false },
   AF_UNIX: 1,
   SOCK_DGRAM: 2,
@@ -188,6 +202,8 @@ const linux: PlatformTable = {
 // BSD sockaddr_un (sun_len byte) and 64-bit msghdr; neither has pidfd_open, so a
 // port there also needs a kqueue-based child watcher (EVFILT_PROC).
 const bsdCommon = {
+  RTLD_DEFAULT: -2,
+  largeFileNames: {},
   sockaddrUn: { size: 106, pathOffset: 2, hasLenByte: true },
   AF_UNIX: 1,
   SOCK_DGRAM: 2,
