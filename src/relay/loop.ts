@@ -14,7 +14,7 @@ export interface LoopParams {
   pid: number;
   /** Polls readable when the child exits; -1 to fall back to a timed waitpid. */
   pidfd: number;
-  /** An eventfd another thread writes to stop the loop; -1 for none. */
+  /** A non-blocking eventfd another thread writes to stop the loop; -1 for none. */
   wakefd: number;
   /** Called for each batch; return false to stop at once. */
   deliver: (batch: Batch) => boolean;
@@ -34,6 +34,16 @@ const FALLBACK_POLL_MS = 20;
  */
 export function normalJit(): void {
   (Bun as unknown as { unsafe?: { setJITPolicy?: (scale: number) => void } }).unsafe?.setJITPolicy?.(1);
+}
+
+/**
+ * The value the waker wrote into the eventfd (dtee: the signal number), or
+ * undefined when nothing was written (the eventfd is non-blocking).
+ */
+function readWake(wakefd: number): number | undefined {
+  const value = new BigUint64Array(1);
+  if ((libc.read(wakefd, value, 8) as number) !== 8) return undefined;
+  return Number(value[0]);
 }
 
 export function runLoop(p: LoopParams): LoopEnd {
@@ -72,13 +82,20 @@ export function runLoop(p: LoopParams): LoopEnd {
     if (r < 0) {
       const e = errno();
       if (e === P.errno.EINTR) continue;
-      throw new SysError("poll", e);
+      // Anything but a shortage of kernel memory is a bug of ours.
+      if (e !== P.ENOMEM && e !== P.errno.EAGAIN) throw new SysError("poll", e);
+      // A shortage passes: until then, look at everything every few
+      // milliseconds instead of waiting for it, so nothing is lost or stuck.
+      Bun.sleepSync(FALLBACK_POLL_MS);
+      if (wakeIndex >= 0) {
+        const value = readWake(p.wakefd);
+        if (value !== undefined) return { kind: "woken", value };
+      }
+      exitStatus = pollExit(p.pid);
+      continue;
     }
     if (wakeIndex >= 0 && fds[wakeIndex * 2 + 1]! >>> 16 !== 0) {
-      // The waker writes a value (dtee: the signal number) into the eventfd.
-      const value = new BigUint64Array(1);
-      libc.read(p.wakefd, value, 8);
-      return { kind: "woken", value: Number(value[0]) };
+      return { kind: "woken", value: readWake(p.wakefd) ?? 0 };
     }
     if (pidIndex >= 0) {
       if (fds[pidIndex * 2 + 1]! >>> 16 !== 0) exitStatus = waitForExit(p.pid);

@@ -3,7 +3,7 @@
 // bytes never enter JavaScript: they land in a native arena and leave by
 // writev, so the hot path is a handful of syscalls per batch and no
 // per-message allocation.
-import { libc, errno, addressOf } from "../sys/libc";
+import { libc, errno, addressOf, strerror } from "../sys/libc";
 import { toArrayBuffer } from "bun:ffi";
 import { P } from "../sys/platform";
 import { writePointer } from "../sys/structs";
@@ -15,6 +15,19 @@ export const STDERR = 2;
 
 /** The largest datagram Linux delivers over AF_UNIX (measured: 4,263,616). */
 export const MAX_DATAGRAM = 4_263_616;
+
+/**
+ * Receiving from the input socket failed for a reason other than an empty
+ * queue or a signal. The message is dtee's: "input socket: strerror"; dtee
+ * reports it and exits 74 (EX_IOERR).
+ */
+export class ReceiveError extends SysError {
+  constructor(code: number) {
+    super("recvmmsg", code);
+    this.name = "ReceiveError";
+    this.message = `input socket: ${strerror(code)}`;
+  }
+}
 
 /** One iovec array with its entry count and byte total. */
 export class IovecList {
@@ -101,6 +114,8 @@ export class Receiver {
   private readonly control?: DataView;
   private readonly controllenWord: number;
   private slotViews?: Uint8Array[];
+  /** The slots, when they had to come from the JavaScript heap (kept referenced: the kernel writes into it). */
+  private heapArena?: Uint8Array;
 
   constructor(
     private readonly fd: number,
@@ -120,6 +135,7 @@ export class Receiver {
     // writes are then cut and reported as truncated).
     let arena = 0;
     let slotSize = options.slotSize ?? 4_325_376; // MAX_DATAGRAM rounded up to 64 KiB
+    let mmapError = 0;
     for (;;) {
       arena = libc.mmap(
         null,
@@ -131,10 +147,27 @@ export class Receiver {
       ) as unknown as number;
       // MAP_FAILED is (void *)-1, which comes back as a number above 2^53.
       if (arena && arena <= Number.MAX_SAFE_INTEGER) break;
-      const e = errno();
+      arena = 0;
+      mmapError = errno();
       if (slots > 4) slots = Math.max(4, slots >> 2);
       else if (slotSize > 262_144) slotSize = 262_144;
-      else throw new SysError("mmap", e);
+      else break;
+    }
+    if (!arena) {
+      // Every reservation was refused (the command is already running, so
+      // giving up would lose its output): take the slots from the
+      // JavaScript heap instead, whole-size first.
+      for (const size of [options.slotSize ?? 4_325_376, Math.min(options.slotSize ?? 262_144, 262_144)]) {
+        try {
+          this.heapArena = new Uint8Array(slots * size);
+          slotSize = size;
+          break;
+        } catch {
+          // too large: try the smaller size
+        }
+      }
+      if (!this.heapArena) throw new SysError("mmap", mmapError || P.ENOMEM);
+      arena = addressOf(this.heapArena);
     }
     this.slots = slots;
     this.slotSize = slotSize;
@@ -193,15 +226,21 @@ export class Receiver {
   }
 
   /**
-   * One recvmmsg call. Returns the number of messages (and fills `batch`),
-   * 0 when nothing is queued (EAGAIN), or throws on a real error.
+   * One recvmmsg call (retried when interrupted). Returns the number of
+   * messages (and fills `batch`), 0 when nothing is queued (EAGAIN), or
+   * throws a ReceiveError on a real error.
    */
   receive(flags: number): number {
-    const n = libc.recvmmsg(this.fd, this.headersAddress, this.slots, flags, null);
-    if (n < 0) {
+    let n: number;
+    for (;;) {
+      n = libc.recvmmsg(this.fd, this.headersAddress, this.slots, flags, null);
+      if (n >= 0) break;
       const e = errno();
-      if (e === P.errno.EAGAIN || e === P.errno.EINTR) return 0;
-      throw new SysError("recvmmsg", e);
+      if (e === P.errno.EAGAIN) return 0;
+      // Interrupted before anything arrived: the queue may well hold more,
+      // and 0 would say it is empty (the loop's last drain would stop short).
+      if (e === P.errno.EINTR) continue;
+      throw new ReceiveError(e);
     }
     this.sort(n);
     return n;
@@ -325,7 +364,7 @@ export class Receiver {
    * out, so a burst of 4 MiB writes does not keep 64 x 4 MiB resident.
    */
   releaseIfLarge(limit = 32 << 20): void {
-    if (this.touchedLarge < limit) return;
+    if (this.touchedLarge < limit || this.heapArena) return;
     const keep = 65536;
     for (let i = 0; i < this.slots; i++) {
       libc.madvise(this.arena + i * this.slotSize + keep, this.slotSize - keep, P.MADV_DONTNEED);
@@ -334,7 +373,8 @@ export class Receiver {
   }
 
   close(): void {
-    libc.munmap(this.arena, this.slots * this.slotSize);
+    if (this.heapArena) this.heapArena = undefined;
+    else libc.munmap(this.arena, this.slots * this.slotSize);
   }
 }
 
