@@ -462,13 +462,15 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
 
     // Today: SIGTERM is caught, but the handler writes to fd -1; the data
     // thread never wakes and dtee waits for the command to end (10 s here).
+    // Relayed or run straight on dtee's own streams (as dtee 1.1.3 does
+    // when its signal set-up fails in cron mode), either is right here.
     test.todo("EMFILE: a SIGTERM still ends dtee at once", async () => {
-      await expectSigtermEnds("eventfd:1:EMFILE", "eventfd 1 EMFILE");
-    });
+      await expectSigtermEnds("eventfd:1:EMFILE", "eventfd 1 EMFILE", { relayed: false });
+    }, 20_000);
 
     test("SIGTERM in cron mode without a fault ends dtee at once (the baseline of the test above)", async () => {
       await expectSigtermEnds("eventfd:1000:EMFILE", "eventfd 1 pass");
-    });
+    }, 20_000);
   });
 
   describe("mmap (the receiver's slots)", () => {
@@ -587,7 +589,7 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
 
     test("ENOMEM every time in cron mode: a SIGTERM still ends dtee at once", async () => {
       await expectSigtermEnds("poll@sock:1+:ENOMEM", "poll 1 ENOMEM");
-    });
+    }, 20_000);
 
     test("EAGAIN waiting for stdout to drain is retried: nothing lost", () => {
       const r = runFault("writev@fd=1:1:EAGAIN;poll@out:1:EINTR", [...LOREM]);
@@ -611,8 +613,12 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
   });
 });
 
-/** Cron mode under `fault`: SIGTERM while the command sleeps ends dtee within 5 s, reported, TMPDIR clean. */
-async function expectSigtermEnds(fault: string, injected: string): Promise<void> {
+/**
+ * Cron mode under `fault`: SIGTERM while the command sleeps ends dtee within
+ * 5 s, TMPDIR clean, what the command wrote shown; when `relayed`, also the
+ * received-signal report and the -c file.
+ */
+async function expectSigtermEnds(fault: string, injected: string, { relayed = true } = {}): Promise<void> {
   const marker = join(work, `pid-${++runs}`);
   const cmd = script(`sleeper-${runs}`, `echo "out 1"; echo "err 1" >&2; echo $$ > ${marker}; exec sleep 10\n`);
   const run = startFault(fault, ["-c", "$DIR/c", ...cmd], "cronty");
@@ -628,6 +634,8 @@ async function expectSigtermEnds(fault: string, injected: string): Promise<void>
     expect(looksLikeCrash(o.stderr) ? o.stderr : "").toBe("");
     expect(o.left).toEqual([]);
     expect(o.stdout).toBe("out 1\n");
+    expect(o.stderr).toContain("err 1\n");
+    if (!relayed) return;
     expect(o.stderr).toContain(`${C}: received signal 15: Terminated\n`);
     expect(read(join(run.dir, "c"))).toBe("out 1\nerr 1\n");
   } finally {
