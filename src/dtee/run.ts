@@ -12,6 +12,7 @@ import { printError } from "./messages";
 import { prepareStdio } from "./stdio";
 import { openOutputs, openSpool } from "./outputs";
 import { runSession, type SessionPlan, type SessionResult } from "./session";
+import { startSessionWorker } from "./session-worker";
 import { now } from "./clock";
 import { normalJit } from "../relay/loop";
 import { decodeWaitStatus, describeTermination, dieBySignal, shellStatus, type Termination } from "./status";
@@ -185,7 +186,7 @@ function installCronSignals(cfg: DteeConfig, wakefd: number, outcome: Outcome): 
 }
 
 function runInWorker(plan: SessionPlan): Promise<SessionResult> {
-  const worker = new Worker(new URL("./worker.ts", import.meta.url).href);
+  const worker = startSessionWorker();
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<{ ok: true; result: SessionResult } | { ok: false; error: string }>) => {
       const m = event.data;
