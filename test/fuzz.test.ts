@@ -22,7 +22,12 @@ const usage = (p: string, message: string) => `${p}: ${message}\nTry '${p} -h' f
 
 // ---------------------------------------------------------------------------
 // The reference model: dtee's grammar as documented (README, native report),
-// written independently of src/cli/getopt.ts.
+// written independently of src/cli/getopt.ts. dtee 1.1.3 reads its command
+// line with boost::program_options, and so do we, quirks included (checked
+// against native dtee's --debug-options): "--=W", "---=W" and "--- W" give W as
+// a command word and options go on; so does a lone "-"; "--NAME=" is refused
+// before NAME is looked up; a value option does not take "-L" (one of our
+// letters) or "--X=" as its next word.
 
 type Name =
   | "out-append"
@@ -72,31 +77,63 @@ type Model =
     };
 
 function model(args: readonly string[], cronty: boolean): Model {
+  return modelParse(args, cronty).model;
+}
+
+/** The model, and whether a word ended the options (so later words are the command's). */
+function modelParse(args: readonly string[], cronty: boolean): { model: Model; captured: boolean } {
   const given: { name: Name; value?: string }[] = [];
-  const err = (message: string): Model => ({ kind: "usage-error", message });
-  let command: string[] = [];
+  const err = (message: string) => ({ model: { kind: "usage-error", message } as Model, captured: false });
+  const command: string[] = [];
+  let captured = false;
+  const emptyValue = (w: string) => w.startsWith("--") && w.length >= 3 && w.indexOf("=") === w.length - 1;
+  /** The word after args[i] as the value of --name, or the error. */
+  const valueAfter = (i: number, name: string): string | { model: Model; captured: boolean } => {
+    const w = args[i + 1];
+    if (w === undefined || (w.length === 2 && w[0] === "-" && w[1]! in SHORT)) return err(`the required argument for option '--${name}' is missing`);
+    if (emptyValue(w)) return err(`the argument for option '--${name}' should follow immediately after the equal sign`);
+    return w;
+  };
   let i = 0;
   while (i < args.length) {
     const a = args[i]!;
     if (a === "--") {
-      command = args.slice(i + 1);
+      command.push(...args.slice(i + 1));
+      captured = true;
       break;
     }
-    if (a === "" || a === "-" || a[0] !== "-") {
-      command = args.slice(i);
+    if (a === "-") {
+      command.push(a);
+      i++;
+      continue;
+    }
+    if (a === "" || a[0] !== "-") {
+      command.push(...args.slice(i));
+      captured = true;
       break;
     }
     if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       const name = (eq < 0 ? a.slice(2) : a.slice(2, eq)) as Name;
+      if (eq === a.length - 1) return err(`the argument for option ${name === "" ? "" : `'--${name}' `}should follow immediately after the equal sign`);
+      if ((name as string) === "" || (name as string) === "-") {
+        if (eq >= 0) command.push(a.slice(eq + 1));
+        else {
+          const v = valueAfter(i++, name);
+          if (typeof v !== "string") return v;
+          command.push(v);
+        }
+        i++;
+        continue;
+      }
       if (!LONG.has(name)) return err(`unrecognised option '${a}'`);
       if (name in FILES) {
-        if (eq >= 0) {
-          if (eq === a.length - 1) return err(`the argument for option '--${name}' should follow immediately after the equal sign`);
-          given.push({ name, value: a.slice(eq + 1) });
-        } else if (i + 1 < args.length) {
-          given.push({ name, value: args[++i]! });
-        } else return err(`the required argument for option '--${name}' is missing`);
+        if (eq >= 0) given.push({ name, value: a.slice(eq + 1) });
+        else {
+          const v = valueAfter(i++, name);
+          if (typeof v !== "string") return v;
+          given.push({ name, value: v });
+        }
       } else {
         if (eq >= 0) return err(`option '--${name}' does not take any arguments`);
         given.push({ name });
@@ -109,14 +146,22 @@ function model(args: readonly string[], cronty: boolean): Model {
       if (!name) return err(`unrecognised option '${a}'`);
       if (name in FILES) {
         if (j + 1 < a.length) given.push({ name, value: a.slice(j + 1) });
-        else if (i + 1 < args.length) given.push({ name, value: args[++i]! });
-        else return err(`the required argument for option '--${name}' is missing`);
+        else {
+          const v = valueAfter(i++, name);
+          if (typeof v !== "string") return v;
+          given.push({ name, value: v });
+        }
         break;
       }
       given.push({ name });
     }
     i++;
   }
+  return { model: decide(given, command, cronty), captured };
+}
+
+function decide(given: { name: Name; value?: string }[], command: string[], cronty: boolean): Model {
+  const err = (message: string): Model => ({ kind: "usage-error", message });
   const switches = given.filter((g) => !(g.name in FILES)).map((g) => g.name);
   const repeated = switches.find((s, k) => switches.indexOf(s) !== k);
   if (repeated) return err(`option '--${repeated}' cannot be specified more than once`);
@@ -217,7 +262,7 @@ function runnableArgs(rng: Rng): string[] {
       const name = rng.pick([...LONG, "out", "bogus", "cron"]);
       if (name in FILES) out.push(...(rng.chance(0.5) ? [`--${name}=${rng.pick(values)}`] : [`--${name}`, rng.pick(values)]));
       else out.push(rng.chance(0.2) ? `--${name}=1` : `--${name}`);
-    } else out.push(rng.pick(["-x", "--=", "---", "-=x", "--=x", "--out-append="]));
+    } else out.push(rng.pick(["-x", "--=", "---=", "-=x", "--=true", "---=true", "--out-append="]));
   }
   // The command is always `true` (maybe after "--"), unless left out on purpose.
   if (rng.chance(0.9)) out.push(...(rng.chance(0.2) ? ["--"] : []), "true", ...(rng.chance(0.3) ? ["-o", "extra"] : []));
@@ -238,10 +283,12 @@ describe("malformed options: exact message, usage status 64, nothing created", (
     [["--out", "true"], "unrecognised option '--out'"],
     [["--ign", "true"], "unrecognised option '--ign'"],
     [["--cr", "true"], "unrecognised option '--cr'"],
-    [["---", "true"], "unrecognised option '---'"],
+    [["---"], "the required argument for option '---' is missing"],
+    [["---", "-q", "true"], "the required argument for option '---' is missing"],
     [["---o", "true"], "unrecognised option '---o'"],
-    [["--=", "true"], "unrecognised option '--='"],
-    [["--=x", "true"], "unrecognised option '--=x'"],
+    [["--=", "true"], "the argument for option should follow immediately after the equal sign"],
+    [["---=", "true"], "the argument for option '---' should follow immediately after the equal sign"],
+    [["--bogus=", "true"], "the argument for option '--bogus' should follow immediately after the equal sign"],
     [["--out-appendx=1", "true"], "unrecognised option '--out-appendx=1'"],
     [["--a\nb", "true"], "unrecognised option '--a\nb'"],
     [["-o"], "the required argument for option '--out-append' is missing"],
@@ -253,12 +300,16 @@ describe("malformed options: exact message, usage status 64, nothing created", (
     [["-qio"], "the required argument for option '--out-append' is missing"],
     [["--out-append"], "the required argument for option '--out-append' is missing"],
     [["--combined-overwrite"], "the required argument for option '--combined-overwrite' is missing"],
+    // A value option does not take one of the short options, or "--X=", as its value.
+    [["-o", "-i", "true"], "the required argument for option '--out-append' is missing"],
+    [["--err-append", "-V", "true"], "the required argument for option '--err-append' is missing"],
+    [["-o", "--x=", "true"], "the argument for option '--out-append' should follow immediately after the equal sign"],
     [["--out-append=", "true"], "the argument for option '--out-append' should follow immediately after the equal sign"],
     [["--err-overwrite=", "true"], "the argument for option '--err-overwrite' should follow immediately after the equal sign"],
     [["--cron=1", "true"], "option '--cron' does not take any arguments"],
-    [["--cron=", "true"], "option '--cron' does not take any arguments"],
+    [["--cron=", "true"], "the argument for option '--cron' should follow immediately after the equal sign"],
     [["--help=x"], "option '--help' does not take any arguments"],
-    [["--version="], "option '--version' does not take any arguments"],
+    [["--version="], "the argument for option '--version' should follow immediately after the equal sign"],
     [["--ignore-interrupts=yes", "true"], "option '--ignore-interrupts' does not take any arguments"],
     [["-qq", "true"], "option '--cron' cannot be specified more than once"],
     [["-q", "--cron", "true"], "option '--cron' cannot be specified more than once"],
@@ -346,8 +397,9 @@ describe("seeded fuzz of the dtee/cronty argument parser", () => {
       }
       const want = model(args, cronty);
       if (!Bun.deepEquals(comparable(got), want)) disagreements.push({ args, cronty, got: comparable(got), want });
-      // Words after the command never change how the options were read.
-      if (got.kind === "run") {
+      // Words after the command never change how the options were read (once
+      // a word has ended the options: "--=cmd" and "-" do not).
+      if (got.kind === "run" && modelParse(args, cronty).captured) {
         const more = parseDtee(argv0, [...args, "-h", "--bogus"], cronty);
         const a = comparable(got) as Extract<Model, { kind: "run" }>;
         const b = comparable(more) as Extract<Model, { kind: "run" }>;

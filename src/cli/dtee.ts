@@ -1,6 +1,7 @@
 // dtee's and cronty's command line: argv to a DteeConfig, help and version.
 import { defineCommand, type ArgsDef } from "citty";
 import { getopt, renderOptions } from "./getopt";
+import { debugOptionsText } from "./debug-options";
 import { VERSION } from "../version";
 import type { DteeConfig, OutputFile, OutputStream } from "../dtee/config";
 
@@ -21,6 +22,8 @@ export const dteeArgs = {
   cron: { type: "boolean", alias: ["q"], description: "cron mode: print nothing unless the command writes to standard error or fails" },
   help: { type: "boolean", alias: ["h"], description: "show this help and exit" },
   version: { type: "boolean", alias: ["V"], description: "show the version and exit" },
+  // Hidden (not in the help or the manual): dtee 1.1.3's test hook, see debug-options.ts.
+  "debug-options": { type: "boolean", description: "print the parsed options and exit" },
 } satisfies ArgsDef;
 
 export const dteeCommand = defineCommand({
@@ -41,6 +44,7 @@ const FILE_OPTIONS: readonly [string, OutputStream, boolean][] = [
 export type DteeCli =
   | { kind: "run"; config: DteeConfig }
   | { kind: "help"; text: string }
+  // Also the --debug-options listing: like the version, a text for stdout and status 0.
   | { kind: "version"; text: string }
   | { kind: "usage-error"; message: string; hint: string }
   | { kind: "no-command"; text: string };
@@ -78,12 +82,13 @@ export function versionText(): string {
 /** Parses dtee's arguments (after the program name). */
 export function parseDtee(argv0: string, args: readonly string[], cronty: boolean): DteeCli {
   const defs: ArgsDef = { ...dteeArgs };
-  const parsed = getopt(args, { defs, stopAtFirstOperand: true });
+  const parsed = getopt(args, { defs, stopAtFirstOperand: true, boost: true });
   const hint = `Try '${argv0} -h' for more information.`;
   if (!parsed.ok) return { kind: "usage-error", message: parsed.message, hint };
   const has = (name: string) => parsed.options.some((o) => o.name === name);
   if (has("help")) return { kind: "help", text: helpText(argv0, cronty) };
   if (has("version")) return { kind: "version", text: versionText() };
+  if (has("debug-options")) return { kind: "version", text: debugOptionsText(parsed.options, parsed.rest) };
   if (parsed.rest.length === 0) return { kind: "no-command", text: helpText(argv0, cronty) };
   const outputs: OutputFile[] = [];
   for (const [name, stream, append] of FILE_OPTIONS) {
