@@ -115,7 +115,7 @@ function modelParse(args: readonly string[], cronty: boolean): { model: Model; c
     if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       const name = (eq < 0 ? a.slice(2) : a.slice(2, eq)) as Name;
-      if (eq === a.length - 1) return err(`the argument for option ${name === "" ? "" : `'--${name}' `}should follow immediately after the equal sign`);
+      if (eq === a.length - 1) return err(`the argument for option ${(name as string) === "" ? "" : `'--${name}' `}should follow immediately after the equal sign`);
       if ((name as string) === "" || (name as string) === "-") {
         if (eq >= 0) command.push(a.slice(eq + 1));
         else {
