@@ -19,7 +19,7 @@ export const dteeArgs = {
   tag: { type: "boolean", description: "prefix each line of the combined files with O (stdout) or E (stderr)" },
   timestamps: { type: "boolean", description: "prefix each line of the combined files with its receive time" },
   "ignore-interrupts": { type: "boolean", alias: ["i"], description: "ignore SIGINT (the command still receives it)" },
-  cron: { type: "boolean", alias: ["q"], description: "cron mode: print nothing unless the command writes to standard error or fails" },
+  cron: { type: "boolean", alias: ["q"], description: "operate in cron mode: print nothing unless the command writes to standard error or fails" },
   help: { type: "boolean", alias: ["h"], description: "show this help and exit" },
   version: { type: "boolean", alias: ["V"], description: "show the version and exit" },
   // Hidden (not in the help or the manual): dtee 1.1.3's test hook, see debug-options.ts.
@@ -76,7 +76,13 @@ function byDefinitionOrder(a: string, b: string): number {
 }
 
 export function versionText(): string {
-  return `dtee ${VERSION} (for Bun)\nLicence GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n`;
+  return (
+    `dtee ${VERSION} (for Bun)\n` +
+    "Copyright 2026  the dtee for Bun authors\n" +
+    "Licence GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n" +
+    "This is free software: you are free to change and redistribute it.\n" +
+    "There is NO WARRANTY, to the extent permitted by law.\n"
+  );
 }
 
 /** Parses dtee's arguments (after the program name). */
