@@ -119,7 +119,7 @@ describe("cron mode output", () => {
     const r = run("dtee", ["sh", "-c", "echo ran"], { env: { TMPDIR: join(dir, "missing-tmp") } });
     expect(r.status).toBe(69);
     expect(r.stdout.toString()).toBe("");
-    expect(r.stderr.toString()).toMatch(new RegExp(`^${prefix("dtee")}: unable to create temporary directory in .*missing-tmp: No such file or directory\n$`));
+    expect(r.stderr.toString()).toMatch(new RegExp(`^${prefix("dtee")}: unable to create temporary directory .*missing-tmp/dtee[0-9A-F]{8}IXXXXXX: No such file or directory\n$`));
   });
 
   test("the spool is unnamed, 0600, and under TMPDIR while the command runs", () => {

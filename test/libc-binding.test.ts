@@ -17,7 +17,7 @@ describe("libc bindings", () => {
     const own = dlopen(P.libc, Object.fromEntries(names.map((n) => [linkedName(n), { args: [], returns: FFIType.void }])));
     try {
       for (const name of names) {
-        const expected = (own.symbols as Record<string, { ptr: number }>)[linkedName(name)]!.ptr;
+        const expected = (own.symbols as unknown as Record<string, { ptr: number }>)[linkedName(name)]!.ptr;
         expect({ name, address: boundAddresses[name] }).toEqual({ name, address: expected });
       }
     } finally {

@@ -51,6 +51,7 @@ function plantSymlinks(t: string): { victim: string; snapshot: () => string } {
   const victim = freshDir(`${t.split("/").pop()}-victim`, 0o755);
   writeFileSync(join(victim, "canary"), "canary\n");
   symlinkSync(victim, join(t, "dtee.XXXXXX"));
+  symlinkSync(victim, join(t, `dtee${process.pid.toString(16).toUpperCase().padStart(8, "0")}IXXXXXX`));
   for (const name of ["i", "o", "e", "dtee", "dtee.i", "spool"]) symlinkSync(join(victim, "canary"), join(t, name));
   const rng = new Rng(0x5eed);
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -123,7 +124,7 @@ describe("the private socket directory", () => {
         const inTmp = calls.map((c, index) => ({ ...c, index })).filter((c) => c.call.includes(`"${t}`));
         const mkdirs = inTmp.filter((c) => /^mkdir(at)?\(/.test(c.call));
         expect(mkdirs.length).toBe(1);
-        const mk = new RegExp(`^mkdir\\("(${escapeRe(t)}/dtee\\.[A-Za-z0-9]{6})", 0700\\) = 0$`).exec(mkdirs[0]!.call);
+        const mk = new RegExp(`^mkdir\\("(${escapeRe(t)}/dtee[0-9A-F]{8}I[A-Za-z0-9]{6})", 0700\\) = 0$`).exec(mkdirs[0]!.call);
         expect(mk).not.toBeNull();
         const sockDir = mk![1]!;
         const D = escapeRe(sockDir);
@@ -168,7 +169,7 @@ describe("the private socket directory", () => {
       expect(r.status).toBe(1);
       const lines = text(report).trimEnd().split("\n");
       expect(lines.length).toBe(2);
-      const re = new RegExp(`^([12]) (${escapeRe(t)}/dtee\\.[A-Za-z0-9]{6})/([oe]) gone gone$`);
+      const re = new RegExp(`^([12]) (${escapeRe(t)}/dtee[0-9A-F]{8}I[A-Za-z0-9]{6})/([oe]) gone gone$`);
       const [m1, m2] = lines.map((l) => re.exec(l));
       expect(m1).not.toBeNull();
       expect(m2).not.toBeNull();

@@ -3,7 +3,6 @@
 import { libc, errno, cstring, addressOf, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
 import { sockaddrUn, MAX_SOCKET_PATH, bytesOf } from "../sys/structs";
-import { SysError } from "../sys/errors";
 import { readSmallFile } from "../sys/read-file";
 
 /** The trio could not be set up; the message says why. */
@@ -33,12 +32,6 @@ export function systemBufferLimits(): { send: number; receive: number } {
   return { send: readLimit(P.wmemMaxPath), receive: readLimit(P.rmemMaxPath) };
 }
 
-function newDatagramSocket(): number {
-  const fd = libc.socket(P.AF_UNIX, P.SOCK_DGRAM | P.SOCK_CLOEXEC, 0);
-  if (fd < 0) throw new SysError("socket", errno());
-  return fd;
-}
-
 /** Sets a socket buffer no smaller than `minimum`; the kernel may cap it. */
 export function setBuffer(fd: number, option: number, size: number): void {
   if (size <= 0) return;
@@ -65,48 +58,74 @@ export interface TrioOptions {
   timestamps?: boolean;
 }
 
+/** Which socket of the trio a set-up step was for, named as dtee names them. */
+type SocketRole = "input socket" | "stdout socket" | "stderr socket";
+
+function failed(role: SocketRole, op: string | undefined, code: number): TrioError {
+  return new TrioError(`${role}: ${op ? op + ": " : ""}${strerror(code)}`);
+}
+
+/**
+ * The private directory's name: "dtee", our pid as 8 hex digits, "I" (the
+ * input trio, as dtee names it), then mkdtemp's six characters.
+ */
+function directoryTemplate(tmpdir: string | Uint8Array): Buffer {
+  let raw = bytesOf(tmpdir);
+  while (raw.length > 1 && raw[raw.length - 1] === 0x2f) raw = raw.subarray(0, raw.length - 1);
+  if (raw.length === 0) raw = Buffer.from("/");
+  const base = raw.length === 1 && raw[0] === 0x2f ? Buffer.alloc(0) : raw;
+  const pid = (libc.getpid() >>> 0).toString(16).toUpperCase().padStart(8, "0");
+  return Buffer.concat([base, Buffer.from(`/dtee${pid}IXXXXXX\0`)]);
+}
+
 /**
  * Creates the trio in a private mkdtemp directory (0700), then unlinks the
  * socket paths and removes the directory, so no other process can reach the
- * input socket by name from then on.
+ * input socket by name from then on. The steps and their messages follow
+ * dtee: the input socket (open, bind, receive buffer), then each output
+ * socket (open, bind, connect, shutdown of its read side, send buffer).
  */
 export function createTrio(options: TrioOptions): SocketTrio {
   const limits = systemBufferLimits();
   const sendBuffer = options.sendBuffer || limits.send;
   const receiveBuffer = options.receiveBuffer || limits.receive;
-  // Raw bytes stay raw (messages then carry them as a byte string).
-  const label = typeof options.tmpdir === "string" ? options.tmpdir : bytesOf(options.tmpdir).toString("latin1");
-  let raw = bytesOf(options.tmpdir);
-  while (raw.length > 1 && raw[raw.length - 1] === 0x2f) raw = raw.subarray(0, raw.length - 1);
-  if (raw.length === 0) raw = Buffer.from("/");
-  const base = raw.length === 1 && raw[0] === 0x2f ? Buffer.alloc(0) : raw;
-  const template = Buffer.concat([base, Buffer.from("/dtee.XXXXXX\0")]);
-  if (template.length - 1 + 2 > MAX_SOCKET_PATH) {
-    throw new TrioError(`unable to create sockets in ${label}: ${strerror(P.errno.ENAMETOOLONG)}`);
-  }
-  if (!libc.mkdtemp(template)) throw new TrioError(`unable to create temporary directory in ${label}: ${strerror(errno())}`);
+  const template = directoryTemplate(options.tmpdir);
+  const shown = template.subarray(0, template.length - 1).toString("latin1");
+  if (!libc.mkdtemp(template)) throw new TrioError(`unable to create temporary directory ${shown}: ${strerror(errno())}`);
   const dir = template.subarray(0, template.length - 1);
   const paths = ["i", "o", "e"].map((name) => Buffer.concat([dir, Buffer.from(`/${name}`)]));
   const fds: number[] = [];
+  const open = (role: SocketRole): number => {
+    const fd = libc.socket(P.AF_UNIX, P.SOCK_DGRAM | P.SOCK_CLOEXEC, 0);
+    if (fd < 0) throw failed(role, "open", errno());
+    fds.push(fd);
+    return fd;
+  };
+  const address = (role: SocketRole, path: Buffer) => {
+    if (path.length > MAX_SOCKET_PATH) throw failed(role, undefined, P.errno.ENAMETOOLONG);
+    return sockaddrUn(path);
+  };
   try {
-    const input = newDatagramSocket();
-    fds.push(input);
-    const inputAddr = sockaddrUn(paths[0]!);
-    if (libc.bind(input, inputAddr.buf, inputAddr.len) !== 0) throw new SysError("bind", errno(), paths[0]!.toString("latin1"));
+    const inputAddr = address("input socket", paths[0]!);
+    const input = open("input socket");
+    if (libc.bind(input, inputAddr.buf, inputAddr.len) !== 0) throw failed("input socket", "bind", errno());
     setBuffer(input, P.SO_RCVBUF, receiveBuffer);
     if (options.timestamps && P.SO_TIMESTAMPNS) {
       if (libc.setsockopt(input, P.SOL_SOCKET, P.SO_TIMESTAMPNS, new Int32Array([1]), 4) !== 0)
-        throw new SysError("setsockopt(SO_TIMESTAMPNS)", errno());
+        throw failed("input socket", "setsockopt", errno());
     }
     const outputs: number[] = [];
     const addresses: Uint8Array[] = [];
-    for (const path of [paths[1]!, paths[2]!]) {
-      const fd = newDatagramSocket();
-      fds.push(fd);
-      const addr = sockaddrUn(path);
-      if (libc.bind(fd, addr.buf, addr.len) !== 0) throw new SysError("bind", errno(), path.toString("latin1"));
+    for (const [role, path] of [["stdout socket", paths[1]!], ["stderr socket", paths[2]!]] as const) {
+      const addr = address(role, path);
+      const fd = open(role);
+      if (libc.bind(fd, addr.buf, addr.len) !== 0) throw failed(role, "bind", errno());
+      if (libc.connect(fd, inputAddr.buf, inputAddr.len) !== 0) throw failed(role, "connect", errno());
+      // The command must not be able to read from its stdout or stderr:
+      // without this a read on fd 1 or 2 (vim reads keys from fd 2) blocks
+      // forever instead of seeing end of file.
+      if (libc.shutdown(fd, P.SHUT_RD) !== 0) throw failed(role, "shutdown", errno());
       setBuffer(fd, P.SO_SNDBUF, sendBuffer);
-      if (libc.connect(fd, inputAddr.buf, inputAddr.len) !== 0) throw new SysError("connect", errno(), paths[0]!.toString("latin1"));
       outputs.push(fd);
       addresses.push(new Uint8Array(addr.buf.subarray(0, addr.len)));
     }

@@ -35,6 +35,8 @@ export interface PlatformTable {
   /** prctl option that makes a process non-dumpable (0 where there is no prctl). */
   readonly PR_SET_DUMPABLE: number;
   readonly MSG_DONTWAIT: number;
+  /** shutdown(2)'s "no more receptions". */
+  readonly SHUT_RD: number;
   readonly MSG_TRUNC: number;
   readonly POLLIN: number;
   readonly POLLOUT: number;
@@ -136,6 +138,7 @@ const linux: PlatformTable = {
   CLOCK_REALTIME: 0,
   PR_SET_DUMPABLE: 4,
   MSG_DONTWAIT: 0x40,
+  SHUT_RD: 0,
   MSG_TRUNC: 0x20,
   POLLIN: 0x1,
   POLLOUT: 0x4,
@@ -202,6 +205,7 @@ const linux: PlatformTable = {
 // BSD sockaddr_un (sun_len byte) and 64-bit msghdr; neither has pidfd_open, so a
 // port there also needs a kqueue-based child watcher (EVFILT_PROC).
 const bsdCommon = {
+  SHUT_RD: 0,
   RTLD_DEFAULT: -2,
   largeFileNames: {},
   sockaddrUn: { size: 106, pathOffset: 2, hasLenByte: true },
