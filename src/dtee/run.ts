@@ -5,6 +5,7 @@ import { libc, strerror, strsignal } from "../sys/libc";
 import { P } from "../sys/platform";
 import { SysError } from "../sys/errors";
 import { createTrio, closeFd, type SocketTrio } from "../relay/trio";
+import { inheritedSignals } from "../relay/inherited";
 import { spawnCommand, openPidfd, waitForExit, ExecError } from "../relay/spawn";
 import { EX, toBytes, byteString, type DteeConfig } from "./config";
 import { rawEnv, rawEnviron } from "../raw-process";
@@ -45,8 +46,23 @@ interface Outcome {
   report: boolean;
 }
 
+/**
+ * How the command starts, signal-wise: what the caller ignored stays ignored
+ * (nohup's SIGHUP, a background job's SIGINT and SIGQUIT); everything else
+ * is back to its default action, which undoes what dtee and Bun changed
+ * (Bun ignores SIGPIPE and SIGXFSZ, -i ignores SIGINT, cron mode's handlers).
+ * Read before dtee changes anything.
+ */
+function commandSignals(): { defaultSignals: number[]; signalMask: Uint8Array } {
+  const caller = inheritedSignals([P.signals.SIGPIPE, P.signals.SIGXFSZ], P.sigsetSize);
+  const defaultSignals: number[] = [];
+  for (let sig = 1; sig < P.NSIG; sig++) if (!caller.ignored.has(sig)) defaultSignals.push(sig);
+  return { defaultSignals, signalMask: caller.blockedMask };
+}
+
 export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Promise<never> {
   const argv0 = cfg.argv0;
+  const signalSetup = commandSignals();
   normalJit();
   // Not dumpable: other processes of the same user then cannot open our
   // descriptors through /proc (the cron spool, the input socket) or ptrace us.
@@ -95,7 +111,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     }
     // Cron mode must still run the job: it runs with our own streams, and
     // its status is ours, as if dtee had not been there.
-    return runUnrelayed(cfg, passFds);
+    return runUnrelayed(cfg, passFds, signalSetup);
   }
 
   const wakefd = cfg.cron ? libc.eventfd(0, P.EFD_CLOEXEC | P.EFD_NONBLOCK) : -1;
@@ -111,6 +127,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
       stdout: trio.stdout,
       stderr: trio.stderr,
       passFds,
+      ...signalSetup,
     });
   } catch (e) {
     if (e instanceof ExecError) {
@@ -157,9 +174,9 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
 }
 
 /** Runs the command on our own stdout and stderr and leaves with its status. */
-function runUnrelayed(cfg: DteeConfig, passFds: readonly number[]): never {
+function runUnrelayed(cfg: DteeConfig, passFds: readonly number[], signalSetup: ReturnType<typeof commandSignals>): never {
   try {
-    const pid = spawnCommand({ command: cfg.command.map(toBytes), env: rawEnviron(), passFds });
+    const pid = spawnCommand({ command: cfg.command.map(toBytes), env: rawEnviron(), passFds, ...signalSetup });
     const t = decodeWaitStatus(waitForExit(pid));
     if (t.signal !== undefined) dieBySignal(t.signal);
     process.exit(shellStatus(t));

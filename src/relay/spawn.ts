@@ -1,9 +1,11 @@
-// Starts the command with posix_spawnp: fd 1 and 2 on the output sockets,
-// every signal back to its default action and unblocked (Bun ignores SIGPIPE
-// and SIGXFSZ, and ignored signals survive exec).
+// Starts the command the way execvp would (posix_spawnp, then /bin/sh for a
+// file that is not a binary), with fd 1 and 2 on the output sockets. Ignored
+// signals survive exec: the caller says which signals go back to their
+// default action (those dtee or Bun changed), the rest stay as inherited.
+import { accessSync, statSync, constants as fsConstants } from "node:fs";
 import { libc, errno, asPointer } from "../sys/libc";
 import { P } from "../sys/platform";
-import { CStringArray } from "../sys/structs";
+import { CStringArray, bytesOf } from "../sys/structs";
 import { SysError } from "../sys/errors";
 
 export interface SpawnRequest {
@@ -17,6 +19,10 @@ export interface SpawnRequest {
   passFds?: readonly number[];
   /** The environment: a record, or raw NAME=VALUE entries (default: process.env). */
   env?: Record<string, string | undefined> | readonly Uint8Array[];
+  /** Signals to put back to their default action (default: every signal). */
+  defaultSignals?: readonly number[];
+  /** The command's blocked-signal mask as sigset_t bytes (default: none blocked). */
+  signalMask?: Uint8Array;
 }
 
 /** Thrown when the command itself could not be executed (exec errno). */
@@ -32,18 +38,83 @@ function environment(env: Record<string, string | undefined>): string[] {
   return entries;
 }
 
+/** A sigset_t with the given signals set. */
+function sigset(signals: readonly number[]): Uint8Array {
+  const set = new Uint8Array(P.sigsetSize);
+  for (const sig of signals) set[(sig - 1) >> 3]! |= 1 << ((sig - 1) & 7);
+  return set;
+}
+
+/** The environment's PATH entry, raw, or undefined. */
+function pathVariable(env: readonly Uint8Array[]): Buffer | undefined {
+  for (const entry of env) {
+    const b = bytesOf(entry);
+    if (b.length >= 5 && b.subarray(0, 5).toString("latin1") === "PATH=") return b.subarray(5);
+  }
+  return undefined;
+}
+
+/** glibc's execvp search path when PATH is unset. */
+const DEFAULT_PATH = Buffer.from("/bin:/usr/bin");
+
+function isExecutableFile(path: Buffer): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The file execvp would have run for `name`: the name itself when it has a
+ * slash, else the first executable regular file along PATH.
+ */
+function resolveCommand(name: Uint8Array, env: readonly Uint8Array[]): Buffer | undefined {
+  const file = bytesOf(name);
+  if (file.includes(0x2f)) return file;
+  const path = pathVariable(env) ?? DEFAULT_PATH;
+  let start = 0;
+  for (;;) {
+    const end = path.indexOf(0x3a, start);
+    const dir = path.subarray(start, end < 0 ? path.length : end);
+    // An empty entry means the current directory.
+    const candidate = dir.length ? Buffer.concat([dir, Buffer.from("/"), file]) : file;
+    if (isExecutableFile(candidate)) return candidate;
+    if (end < 0) return undefined;
+    start = end + 1;
+  }
+}
+
+const ENOEXEC = 8;
+
 /** Returns the child's pid; throws ExecError when exec failed, SysError otherwise. */
 export function spawnCommand(req: SpawnRequest): number {
+  const env = req.env ?? process.env;
+  const envEntries: readonly (string | Uint8Array)[] = Array.isArray(env) ? env : environment(env as Record<string, string | undefined>);
+  try {
+    return spawnWith(req, req.command, envEntries);
+  } catch (e) {
+    // execvp runs a file the kernel cannot execute (a script without "#!")
+    // with /bin/sh; posix_spawnp does not.
+    if (!(e instanceof ExecError) || e.code !== ENOEXEC || req.command.length === 0) throw e;
+    const file = resolveCommand(bytesOf(req.command[0]!), envEntries.map((x) => bytesOf(x)));
+    if (!file) throw e;
+    return spawnWith(req, ["/bin/sh", file, ...req.command.slice(1)], envEntries);
+  }
+}
+
+function spawnWith(req: SpawnRequest, command: readonly (string | Uint8Array)[], envEntries: readonly (string | Uint8Array)[]): number {
   for (const fd of req.passFds ?? []) libc.fcntl(fd, P.F_SETFD, 0);
 
   const actions = new Uint8Array(P.spawnFileActionsSize);
   const attr = new Uint8Array(P.spawnAttrSize);
-  // Every bit set, including glibc's internal 32 and 33 that sigfillset leaves out.
-  const allSignals = new Uint8Array(P.sigsetSize).fill(0xff);
-  const noSignals = new Uint8Array(P.sigsetSize);
-  const argv = new CStringArray(req.command);
-  const env = req.env ?? process.env;
-  const envp = new CStringArray(Array.isArray(env) ? env : environment(env as Record<string, string | undefined>));
+  // Every bit set means every signal, including glibc's internal 32 and 33
+  // that sigfillset leaves out.
+  const toDefault = req.defaultSignals ? sigset(req.defaultSignals) : new Uint8Array(P.sigsetSize).fill(0xff);
+  const mask = req.signalMask ?? new Uint8Array(P.sigsetSize);
+  const argv = new CStringArray(command);
+  const envp = new CStringArray(envEntries);
   const pid = new Int32Array(1);
 
   let rc = libc.posix_spawn_file_actions_init(actions);
@@ -55,8 +126,8 @@ export function spawnCommand(req: SpawnRequest): number {
       throw new SysError("posix_spawn_file_actions_adddup2", rc);
     if ((rc = libc.posix_spawnattr_init(attr)) !== 0) throw new SysError("posix_spawnattr_init", rc);
     try {
-      libc.posix_spawnattr_setsigdefault(attr, allSignals);
-      libc.posix_spawnattr_setsigmask(attr, noSignals);
+      libc.posix_spawnattr_setsigdefault(attr, toDefault);
+      libc.posix_spawnattr_setsigmask(attr, mask);
       rc = libc.posix_spawnattr_setflags(attr, P.POSIX_SPAWN_SETSIGDEF | P.POSIX_SPAWN_SETSIGMASK);
       if (rc !== 0) throw new SysError("posix_spawnattr_setflags", rc);
       rc = libc.posix_spawnp(pid, argv.strings[0]!, actions, attr, asPointer(argv.address), asPointer(envp.address));
