@@ -1,6 +1,8 @@
-// Routes each batch to dtee's outputs: the original stdout and stderr (in
-// arrival order, one writev per same-stream run), and the -o/-e/-c files
-// (one writev per file per batch). In cron mode stdout goes to a spool file
+// Routes each batch to dtee's outputs: first the original stdout and stderr
+// (in arrival order, one writev per same-stream run), then the -o/-e/-c
+// files (one writev per file per batch), as dtee writes the terminal side
+// before the files. Outputs that are one file are written together, message
+// by message (see output-groups.ts). In cron mode stdout goes to a spool file
 // until the first stderr message arrives.
 import { Sink } from "../relay/sink";
 import { STDOUT, STDERR, type Batch } from "../relay/receiver";
@@ -11,6 +13,7 @@ import { CaptureLog } from "./capture-log";
 import { LineTagger, type TagOptions } from "./line-tagger";
 import { now } from "./clock";
 import { P } from "../sys/platform";
+import { groupBySharedFile, BOTH_STREAMS, type OutputUnit, type OutputTarget } from "./output-groups";
 
 export interface RoutePlan {
   argv0: string;
@@ -39,9 +42,12 @@ export class Router {
   brokenPipe = false;
   private readonly out: Sink;
   private readonly err: Sink;
-  private readonly outFiles: Sink[] = [];
-  private readonly errFiles: Sink[] = [];
+  /** Combined files that get tagged lines (their bytes differ from the messages). */
   private readonly combinedFiles: Sink[] = [];
+  /** The files, grouped by the file they write to; with `terminalInUnits`, the terminal side too. */
+  private readonly units: OutputUnit[];
+  /** Our stdout or stderr is also one of the files: the terminal side is written through `units`. */
+  private readonly terminalInUnits: boolean;
   private spool?: Sink;
   private readonly argv0: string;
   private readonly sharedStdio: boolean;
@@ -66,10 +72,23 @@ export class Router {
     // and stderr on every failed write, as dtee does.
     this.out = new Sink(plan.stdoutFd, "stdout", onStdFailure, undefined, true);
     this.err = new Sink(plan.stderrFd, "stderr", onStdFailure, undefined, true);
+    const tagged = plan.tagging !== undefined && (plan.tagging.tag || plan.tagging.timestamps);
+    const files: OutputTarget[] = [];
     for (const f of plan.files) {
       const sink = new Sink(f.fd, f.path, onFileFailure);
-      (f.stream === "stdout" ? this.outFiles : f.stream === "stderr" ? this.errFiles : this.combinedFiles).push(sink);
+      if (f.stream === "combined" && tagged) this.combinedFiles.push(sink);
+      else files.push({ sink, streams: f.stream === "stdout" ? STDOUT : f.stream === "stderr" ? STDERR : BOTH_STREAMS });
     }
+    const terminal: OutputTarget[] = [
+      { sink: this.out, streams: STDOUT },
+      { sink: this.err, streams: STDERR },
+    ];
+    // While cron mode spools stdout, the terminal side cannot be one unit
+    // with the files; stdout and stderr sharing one file is then handled
+    // by sharedStdio below.
+    const all = plan.spoolFd === undefined ? groupBySharedFile([...terminal, ...files]) : [];
+    this.terminalInUnits = all.some((u) => u.members.length > 1 && (u.sink === this.out || u.sink === this.err) && !this.isStdioPair(u));
+    this.units = this.terminalInUnits ? all : groupBySharedFile(files);
     if (plan.log) this.log = new CaptureLog(new Sink(plan.log.fd, plan.log.path, onFileFailure));
     if (plan.tagging && (plan.tagging.tag || plan.tagging.timestamps)) this.tagger = new LineTagger(plan.tagging);
     if (plan.spoolFd !== undefined) {
@@ -89,12 +108,34 @@ export class Router {
   deliver(b: Batch): boolean {
     if (b.truncated) this.reportTruncated(b.truncated);
     if (b.all.count === 0) return true;
-    for (const s of this.outFiles) s.writeAll(b.stdout);
-    for (const s of this.errFiles) s.writeAll(b.stderr);
-    if (this.tagger) this.writeTagged(b);
-    else for (const s of this.combinedFiles) s.writeAll(b.all);
-    if (this.log) this.log.writeBatch(b, this.bytesOf);
     if (b.stderr.count) this.sawStderr = true;
+    if (b.runCount === 1 || this.units.length === 0) {
+      if (!this.terminalInUnits) this.writeTerminal(b);
+      for (const unit of this.units) unit.write(b);
+    } else {
+      // Message order across outputs, as dtee keeps it: each same-stream
+      // run reaches the terminal side, then the files, before the next run
+      // (a file whose reader is gone kills dtee by SIGPIPE only after the
+      // terminal saw what came before).
+      for (let r = 0; r < b.runCount; r++) {
+        if (!this.terminalInUnits) this.writeTerminalRun(b, r);
+        const stream = b.runStream[r]!;
+        for (const unit of this.units) unit.writeRun(b, b.runStart[r]!, b.runLength[r]!, b.runBytes[r]!, stream);
+        if (this.brokenPipe && this.stopOnBrokenPipe) break;
+      }
+    }
+    if (this.tagger) this.writeTagged(b);
+    if (this.log) this.log.writeBatch(b, this.bytesOf);
+    return !(this.brokenPipe && this.stopOnBrokenPipe);
+  }
+
+  /** stdout and stderr are one file and no output file joins them: the plain 2>&1 case. */
+  private isStdioPair(unit: OutputUnit): boolean {
+    return unit.members.length === 2 && unit.members[0] === STDOUT && unit.members[1] === STDERR;
+  }
+
+  /** Our stdout and stderr (or the spool), in arrival order. */
+  private writeTerminal(b: Batch): void {
     if (this.sharedStdio && !this.spool) {
       this.out.writeAll(b.all);
     } else if (b.runCount === 1 && !this.spool) {
@@ -102,19 +143,25 @@ export class Router {
       else this.err.writeAll(b.stderr);
     } else {
       for (let r = 0; r < b.runCount; r++) {
-        const start = b.runStart[r]!;
-        const len = b.runLength[r]!;
-        const bytes = b.runBytes[r]!;
-        if (b.runStream[r] === STDOUT) {
-          (this.spool ?? this.out).writeRange(b.all, start, len, bytes);
-        } else {
-          if (this.spool) this.releaseSpool();
-          this.err.writeRange(b.all, start, len, bytes);
-        }
+        this.writeTerminalRun(b, r);
         if (this.brokenPipe && this.stopOnBrokenPipe) break;
       }
     }
-    return !(this.brokenPipe && this.stopOnBrokenPipe);
+  }
+
+  /** One same-stream run of the batch to our stdout or stderr (or the spool). */
+  private writeTerminalRun(b: Batch, r: number): void {
+    const start = b.runStart[r]!;
+    const len = b.runLength[r]!;
+    const bytes = b.runBytes[r]!;
+    if (this.sharedStdio && !this.spool) {
+      this.out.writeRange(b.all, start, len, bytes);
+    } else if (b.runStream[r] === STDOUT) {
+      (this.spool ?? this.out).writeRange(b.all, start, len, bytes);
+    } else {
+      if (this.spool) this.releaseSpool();
+      this.err.writeRange(b.all, start, len, bytes);
+    }
   }
 
   /** Writes larger than a receive slot arrive cut short: never silently. */
@@ -141,16 +188,14 @@ export class Router {
     const bytes = Buffer.from(text, "latin1"); // a byte string
     if (this.spool) this.releaseSpool();
     this.sawStderr = true;
-    this.err.writeBuffer(bytes);
-    for (const s of this.errFiles) s.writeBuffer(bytes);
+    if (!this.terminalInUnits) this.err.writeBuffer(bytes);
+    for (const unit of this.units) for (const m of unit.members) if (m & STDERR) unit.sink.writeBuffer(bytes);
     const at = now();
     if (this.tagger) {
       const parts: Uint8Array[] = [];
       this.tagger.format(STDERR, bytes, at.sec, at.nsec, parts);
       const formatted = Buffer.concat(parts);
       for (const s of this.combinedFiles) s.writeBuffer(formatted);
-    } else {
-      for (const s of this.combinedFiles) s.writeBuffer(bytes);
     }
     this.log?.writeSynthetic("stderr", at, bytes);
   }

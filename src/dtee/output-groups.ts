@@ -1,0 +1,126 @@
+// Outputs that are one file: `-o f -e f`, `-c f -c f`, or a file that is also
+// our stdout. Written one output at a time per batch, such a file would hold
+// a batch's stdout messages, then its stderr messages; dtee writes message by
+// message, so the file holds them in the order written. Here each set of
+// outputs on one file becomes one unit that writes a batch in a single
+// writev, message by message, one copy per output that takes the message.
+import { fstatSync } from "node:fs";
+import { Sink } from "../relay/sink";
+import { IovecList, STDOUT, STDERR, type Batch } from "../relay/receiver";
+
+/** Which streams an output takes: STDOUT, STDERR or both (a bit mask). */
+export type StreamMask = number;
+export const BOTH_STREAMS: StreamMask = STDOUT | STDERR;
+
+export interface OutputTarget {
+  sink: Sink;
+  streams: StreamMask;
+}
+
+const IOV_WORDS = 4;
+
+/** One file and the outputs writing to it, in the order they were given. */
+export class OutputUnit {
+  private list?: IovecList;
+  /** Each message goes out exactly once, in order: the batch's own list will do. */
+  private readonly onceEach: boolean;
+
+  constructor(
+    readonly sink: Sink,
+    readonly members: readonly StreamMask[],
+  ) {
+    const overlap = members.reduce((seen, m) => (seen === -1 || seen & m ? -1 : seen | m), 0);
+    this.onceEach = overlap === BOTH_STREAMS;
+  }
+
+  write(b: Batch): boolean {
+    if (this.members.length === 1 || this.onceEach) {
+      const streams = this.members.length === 1 ? this.members[0]! : BOTH_STREAMS;
+      if (streams === BOTH_STREAMS) return this.sink.writeAll(b.all);
+      return this.sink.writeAll(streams === STDOUT ? b.stdout : b.stderr);
+    }
+    return this.sink.writeAll(this.interleave(b));
+  }
+
+  /** Entries [start, start + count) of the batch, all from one stream. */
+  writeRun(b: Batch, start: number, count: number, bytes: number, stream: number): boolean {
+    let copies = 0;
+    for (const m of this.members) if (m & stream) copies++;
+    if (copies === 0) return true;
+    if (copies === 1) return this.sink.writeRange(b.all, start, count, bytes);
+    const out = this.listFor(count * copies);
+    const from = b.all.words;
+    const to = out.words;
+    let n = 0;
+    for (let k = start; k < start + count; k++) {
+      for (let c = 0; c < copies; c++, n++) to.set(from.subarray(k * IOV_WORDS, (k + 1) * IOV_WORDS), n * IOV_WORDS);
+    }
+    out.count = n;
+    out.bytes = bytes * copies;
+    return this.sink.writeAll(out);
+  }
+
+  private listFor(entries: number): IovecList {
+    if (!this.list || this.list.words.length < entries * IOV_WORDS) this.list = new IovecList(Math.max(entries, 64));
+    return this.list;
+  }
+
+  /** The batch's messages in order, each repeated once per member that takes it. */
+  private interleave(b: Batch): IovecList {
+    const out = this.listFor(b.all.count * this.members.length);
+    const from = b.all.words;
+    const to = out.words;
+    let count = 0;
+    let bytes = 0;
+    for (let k = 0; k < b.all.count; k++) {
+      const stream = b.allStream[k]!;
+      const at = k * IOV_WORDS;
+      for (const m of this.members) {
+        if (!(m & stream)) continue;
+        const dest = count * IOV_WORDS;
+        to[dest] = from[at]!;
+        to[dest + 1] = from[at + 1]!;
+        to[dest + 2] = from[at + 2]!;
+        to[dest + 3] = from[at + 3]!;
+        bytes += from[at + 2]! + from[at + 3]! * 0x100000000;
+        count++;
+      }
+    }
+    out.count = count;
+    out.bytes = bytes;
+    return out;
+  }
+}
+
+/** The file an output descriptor writes to, or undefined when unknown. */
+function fileIdentity(fd: number): string | undefined {
+  if (fd < 0) return undefined;
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Groups the outputs by the file they write to, keeping the order given
+ * (each unit sits where its first output was); a unit writes through its
+ * first output's descriptor.
+ */
+export function groupBySharedFile(targets: readonly OutputTarget[]): OutputUnit[] {
+  const byFile = new Map<string, { sink: Sink; members: StreamMask[] }>();
+  const order: { sink: Sink; members: StreamMask[] }[] = [];
+  for (const t of targets) {
+    const id = fileIdentity(t.sink.fd);
+    const existing = id === undefined ? undefined : byFile.get(id);
+    if (existing) {
+      existing.members.push(t.streams);
+      continue;
+    }
+    const entry = { sink: t.sink, members: [t.streams] };
+    if (id !== undefined) byFile.set(id, entry);
+    order.push(entry);
+  }
+  return order.map((e) => new OutputUnit(e.sink, e.members));
+}
