@@ -109,6 +109,9 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
+/** multitee names itself in its messages whatever it was invoked as, as Debian's does. */
+const MESSAGE_PREFIX = "multitee";
+
 export async function runMultiteeCli(argv0: string, args: string[]): Promise<void> {
   const cli = parseMultitee(argv0, args);
   switch (cli.kind) {
@@ -117,11 +120,11 @@ export async function runMultiteeCli(argv0: string, args: string[]): Promise<voi
       writeAll(1, cli.text);
       process.exit(EXIT.OK);
     case "usage-error":
-      if (!cli.quiet) writeAll(2, `${argv0}: ${cli.message}\n${cli.hint}\n`);
+      if (!cli.quiet) writeAll(2, `${MESSAGE_PREFIX}: ${cli.message}\n${cli.hint}\n`);
       process.exit(EXIT.USAGE);
     case "run": {
       const { runMultitee } = await import("../multitee/run");
-      process.exit(runMultitee(cli.config, { argv0, inheritedFds }));
+      process.exit(runMultitee(cli.config, { argv0: MESSAGE_PREFIX, inheritedFds }));
     }
   }
 }

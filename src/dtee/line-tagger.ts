@@ -29,6 +29,8 @@ export class LineTagger {
 
   /** Appends the formatted form of one write to `out`. */
   format(stream: number, bytes: Uint8Array, sec: number, nsec: number, out: Uint8Array[]): void {
+    // A zero-length write adds nothing: it must not end the other stream's line.
+    if (bytes.length === 0) return;
     if (this.open !== 0 && this.open !== stream) {
       out.push(LF);
       this.open = 0;
