@@ -295,7 +295,10 @@ describe.skipIf(!NPM_TESTS)(NPM_TESTS ? "npm package without Bun" : `npm package
         if (existsSync(manifest) && readFileSync(manifest, "utf8").includes(work)) rmSync(join(npxDir, entry), { recursive: true, force: true });
       }
     } catch {}
-    rmSync(join(tmpdir(), `.bunx-${process.getuid?.() ?? 0}`, "@" + tarball), { recursive: true, force: true });
+    // bunx keeps it under Bun's install cache (or the temp directory), keyed by the path.
+    const bunxDir = `.bunx-${process.getuid?.() ?? 0}`;
+    const caches = [process.env.BUN_INSTALL_CACHE_DIR, join(process.env.BUN_INSTALL ?? join(homedir(), ".bun"), "install", "cache"), tmpdir()];
+    for (const cache of caches) if (cache && work) rmSync(join(cache, bunxDir, "@" + work), { recursive: true, force: true });
   });
 
   /** The exact-behaviour checks for bins found on PATH in `bin`. */
