@@ -7,9 +7,6 @@
 // left in TMPDIR, no stack trace, no hang. Every test also checks from the
 // preload's log that the fault was really injected.
 //
-// Tests marked todo describe the right behaviour for faults that src/dtee
-// (run.ts, session.ts, router.ts) or src/relay/spawn.ts do not handle yet;
-// `bun test --todo test/fault-injection.test.ts` runs them.
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { spawnSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync, rmSync } from "node:fs";
@@ -289,7 +286,7 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
 
     // Today: the ReceiveError escapes runDtee (script: stack trace, exit 1;
     // compiled: "internal error: input socket: ...", exit 70).
-    test.todo("EIO: 'input socket: strerror', exit 74, what was received is kept", () => {
+    test("EIO: 'input socket: strerror', exit 74, what was received is kept", () => {
       const r = runFault("recvmmsg@ready:2:EIO", ["-c", "$DIR/c", ...PAUSED]);
       expectClean(r, "recvmmsg 2 EIO");
       expect(r.status).toBe(74);
@@ -298,7 +295,7 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
       expect(read(join(r.dir, "c")).startsWith("out 1\n")).toBe(true);
     });
 
-    test.todo("EIO in cron mode: the held stdout is shown, then 'input socket: strerror', exit 74", () => {
+    test("EIO in cron mode: the held stdout is shown, then 'input socket: strerror', exit 74", () => {
       const r = runFault("recvmmsg@ready:2:EIO", ["-c", "$DIR/c", ...PAUSED], { tool: "cronty" });
       expectClean(r, "recvmmsg 2 EIO");
       expect(r.status).toBe(74);
@@ -374,7 +371,7 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
 
     // Today: the batch that could not be spooled is dropped (stdout lacks
     // "out 0", "out 1"); dtee 1.1.3 falls back to passing stdout through.
-    test.todo("ENOSPC on the cron spool: reported, exit 74, the stdout it held still reaches stdout", () => {
+    test("ENOSPC on the cron spool: reported, exit 74, the stdout it held still reaches stdout", () => {
       const r = runFault("writev@tmp:1:ENOSPC", ["-C", "$DIR/c", ...LOREM_OUT_FIRST], { tool: "cronty" });
       expectClean(r, "writev 1 ENOSPC");
       expect(r.status).toBe(74);
@@ -418,7 +415,7 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
   describe("read (the cron spool)", () => {
     // Today: copySpool stops at the failed read without a word; the held
     // stdout is lost and the exit status is the command's (3).
-    test.todo("EIO reading the spool back: reported, exit 74", () => {
+    test("EIO reading the spool back: reported, exit 74", () => {
       const r = runFault("read@tmp:1:EIO", ["-C", "$DIR/c", ...LOREM_OUT_FIRST], { tool: "cronty" });
       expectClean(r, "read 1 EIO");
       expect(r.status).toBe(74);
@@ -451,7 +448,7 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
   describe("eventfd (cron mode's wake-up)", () => {
     // Today: the failure is not checked; the run looks normal, but a signal
     // can no longer stop the relay (see the next test).
-    test.todo("EMFILE: 'eventfd: strerror', the command still runs, nothing lost", () => {
+    test("EMFILE: 'eventfd: strerror', the command still runs, nothing lost", () => {
       const r = runFault("eventfd:1:EMFILE", ["-c", "$DIR/c", ...LOREM], { tool: "cronty" });
       expectClean(r, "eventfd 1 EMFILE");
       expect(r.stderr).toMatch(new RegExp(`^${escape(C)}: eventfd: Too many open files$`, "m"));
@@ -464,7 +461,7 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
     // thread never wakes and dtee waits for the command to end (10 s here).
     // Relayed or run straight on dtee's own streams (as dtee 1.1.3 does
     // when its signal set-up fails in cron mode), either is right here.
-    test.todo("EMFILE: a SIGTERM still ends dtee at once", async () => {
+    test("EMFILE: a SIGTERM still ends dtee at once", async () => {
       await expectSigtermEnds("eventfd:1:EMFILE", "eventfd 1 EMFILE", { relayed: false });
     }, 20_000);
 
@@ -523,7 +520,7 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
     // command's stderr and the status 66. EAGAIN (and ENOMEM) are the
     // process not being created at all: dtee 1.1.3 says "fork: ..." and
     // exits 71 (EX_OSERR); in cron mode it runs the command anyway.
-    test.todo("EAGAIN (no process): 'fork: strerror', exit 71, nothing left in TMPDIR", () => {
+    test("EAGAIN (no process): 'fork: strerror', exit 71, nothing left in TMPDIR", () => {
       const r = runFault("posix_spawnp:1:EAGAIN", ["-C", "$DIR/c", ...LOREM]);
       expectClean(r, "posix_spawnp 1 EAGAIN");
       expect(r.status).toBe(71);
@@ -531,7 +528,7 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
       expect(r.stdout).toBe("");
     });
 
-    test.todo("EAGAIN in cron mode: reported, the command is run anyway, its status is dtee's", () => {
+    test("EAGAIN in cron mode: reported, the command is run anyway, its status is dtee's", () => {
       const r = runFault("posix_spawnp:1:EAGAIN", [...LOREM], { tool: "cronty" });
       expectClean(r, "posix_spawnp 1 EAGAIN");
       expect(r.status).toBe(3);
@@ -603,7 +600,7 @@ describe.skipIf(!CC)(CC ? "fault injection" : `fault injection (skipped: ${NO_CC
     // compiled: "internal error: poll: Invalid argument", exit 70; cron
     // mode: Bun's "error: poll: ..." banner, exit 1).
     for (const tool of ["dtee", "cronty"] as const) {
-      test.todo(`EINVAL (${tool}): 'poll: strerror', exit 70 (EX_SOFTWARE), no stack trace`, () => {
+      test(`EINVAL (${tool}): 'poll: strerror', exit 70 (EX_SOFTWARE), no stack trace`, () => {
         const r = runFault("poll@sock:1:EINVAL", ["-c", "$DIR/c", ...LOREM], { tool });
         expectClean(r, "poll 1 EINVAL");
         expect(r.status).toBe(70);

@@ -28,6 +28,16 @@ export function invocation(fallback: Tool): { tool: Tool; argv0: string; args: s
 
 export async function main(fallback: Tool): Promise<void> {
   const { tool, argv0, args } = invocation(fallback);
+  try {
+    await runTool(tool, argv0, args);
+  } catch (e) {
+    // A bug of ours: one line in the tools' format and EX_SOFTWARE, never a stack trace.
+    writeText(2, `${argv0}: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(EX.SOFTWARE);
+  }
+}
+
+async function runTool(tool: Tool, argv0: string, args: string[]): Promise<void> {
   switch (tool) {
     case "dtee":
     case "cronty":

@@ -25,6 +25,8 @@ export interface RoutePlan {
   files: { fd: number; path: string; stream: OutputStream }[];
   /** Cron mode: the spool's fd; stdout is held there until stderr is written. */
   spoolFd?: number;
+  /** The directory the spool is in (for messages). */
+  spoolDir?: string;
   /** --log: the capture log's fd and path. */
   log?: { fd: number; path: string };
   /** --tag / --timestamps for the combined (-c/-C) files. */
@@ -40,6 +42,10 @@ export class Router {
   sawStderr = false;
   /** Set when writing to our stdout or stderr hit EPIPE (cron mode stops on it). */
   brokenPipe = false;
+  /** Cron mode: the spool could not be read back (its output is lost: exit 74). */
+  spoolUnreadable = false;
+  /** Where the spool lives, for messages. */
+  private readonly spoolDir: string;
   private readonly out: Sink;
   private readonly err: Sink;
   /** Combined files that get tagged lines (their bytes differ from the messages). */
@@ -91,10 +97,11 @@ export class Router {
     this.units = this.terminalInUnits ? all : groupBySharedFile(files);
     if (plan.log) this.log = new CaptureLog(new Sink(plan.log.fd, plan.log.path, onFileFailure));
     if (plan.tagging && (plan.tagging.tag || plan.tagging.timestamps)) this.tagger = new LineTagger(plan.tagging);
+    this.spoolDir = plan.spoolDir ?? "";
     if (plan.spoolFd !== undefined) {
       this.spool = new Sink(plan.spoolFd, "spool", (_sink, code) => {
         this.ioError = true;
-        printError(this.argv0, `spool: write: ${strerror(code)}`);
+        printError(this.argv0, `error writing to buffer file in ${this.spoolDir}: ${strerror(code)}`);
       });
     }
   }
@@ -157,11 +164,26 @@ export class Router {
     if (this.sharedStdio && !this.spool) {
       this.out.writeRange(b.all, start, len, bytes);
     } else if (b.runStream[r] === STDOUT) {
-      (this.spool ?? this.out).writeRange(b.all, start, len, bytes);
+      if (this.spool) this.spoolRange(b, start, len, bytes);
+      else this.out.writeRange(b.all, start, len, bytes);
     } else {
       if (this.spool) this.releaseSpool();
       this.err.writeRange(b.all, start, len, bytes);
     }
+  }
+
+  /**
+   * Holds stdout in the spool. When the spool cannot take it, as dtee does,
+   * holding stops: what was held and this run go out now, nothing lost.
+   */
+  private spoolRange(b: Batch, start: number, len: number, bytes: number): void {
+    const spool = this.spool!;
+    const before = spool.written;
+    if (spool.writeRange(b.all, start, len, bytes)) return;
+    // Drop a partly written run from the spool: it goes out whole below.
+    libc.ftruncate(spool.fd, before);
+    this.releaseSpool();
+    this.out.writeRange(b.all, start, len, bytes);
   }
 
   /** Writes larger than a receive slot arrive cut short: never silently. */
@@ -205,24 +227,34 @@ export class Router {
     const spool = this.spool;
     if (!spool) return;
     this.spool = undefined;
-    copySpool(spool.fd, this.out);
+    const failure = copySpool(spool.fd, this.out);
+    if (failure) {
+      this.spoolUnreadable = true;
+      this.ioError = true;
+      printError(this.argv0, `${failure.what} in ${this.spoolDir}: ${strerror(failure.code)}`);
+    }
     libc.close(spool.fd);
   }
 }
 
 const COPY_CHUNK = 1 << 20;
 
-/** Copies the spool file from its start to `out`, then leaves it empty. */
-function copySpool(fd: number, out: Sink): void {
-  if ((libc.lseek(fd, 0, P.SEEK_SET) as number) < 0) return;
+/**
+ * Copies the spool file from its start to `out`. Returns what failed when
+ * the spool could not be read back (a failed write to `out` is reported by
+ * its sink).
+ */
+function copySpool(fd: number, out: Sink): { what: string; code: number } | undefined {
+  if ((libc.lseek(fd, 0, P.SEEK_SET) as number) < 0) return { what: "error seeking to start of buffer file", code: errno() };
   const buf = new Uint8Array(COPY_CHUNK);
   for (;;) {
     const r = libc.read(fd, buf, COPY_CHUNK) as number;
-    if (r === 0) break;
+    if (r === 0) return undefined;
     if (r < 0) {
-      if (errno() === P.errno.EINTR) continue;
-      break;
+      const e = errno();
+      if (e === P.errno.EINTR) continue;
+      return { what: "error reading buffer file", code: e };
     }
-    if (!out.writeBuffer(r === COPY_CHUNK ? buf : buf.subarray(0, r))) break;
+    if (!out.writeBuffer(r === COPY_CHUNK ? buf : buf.subarray(0, r))) return undefined;
   }
 }

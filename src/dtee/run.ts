@@ -1,14 +1,15 @@
 // One dtee run, on the main thread: prepare the streams and outputs, build
 // the socket trio, start the command, relay (here, or in a Worker in cron
 // mode so signal handlers can run), then leave with the right status.
-import { libc, strerror, strsignal } from "../sys/libc";
+import { libc, errno, strerror, strsignal } from "../sys/libc";
 import { P } from "../sys/platform";
 import { SysError } from "../sys/errors";
 import { createTrio, closeFd, type SocketTrio } from "../relay/trio";
 import { inheritedSignals } from "../relay/inherited";
-import { spawnCommand, openPidfd, waitForExit, ExecError } from "../relay/spawn";
+import { spawnCommand, openPidfd, waitForExit, ExecError, ForkError } from "../relay/spawn";
 import { EX, toBytes, byteString, type DteeConfig } from "./config";
 import { rawEnv, rawEnviron } from "../raw-process";
+import { commandEnviron } from "./line-buffering";
 import { printError } from "./messages";
 import { prepareStdio } from "./stdio";
 import { openOutputs, openSpool } from "./outputs";
@@ -114,8 +115,14 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     return runUnrelayed(cfg, passFds, signalSetup);
   }
 
+  // Cron mode's signal handlers wake the data thread through an eventfd;
+  // without one they cannot work, and the job runs as if dtee were not there.
   const wakefd = cfg.cron ? libc.eventfd(0, P.EFD_CLOEXEC | P.EFD_NONBLOCK) : -1;
-  if (cfg.cron) installCronSignals(cfg, wakefd, outcome);
+  if (cfg.cron && wakefd < 0) {
+    printError(argv0, `eventfd: ${strerror(errno())}`);
+    closeTrio(trio);
+    return runUnrelayed(cfg, passFds, signalSetup);
+  }
 
   let pid = 0;
   let injectedStderr: string | undefined;
@@ -123,19 +130,29 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   try {
     pid = spawnCommand({
       command: cfg.command.map(toBytes),
-      env: rawEnviron(),
+      env: commandEnviron(cfg),
       stdout: trio.stdout,
       stderr: trio.stderr,
       passFds,
       ...signalSetup,
     });
   } catch (e) {
+    if (e instanceof ForkError && cfg.cron) {
+      // Cron mode must still run the job, as when the sockets fail.
+      printError(argv0, e.message);
+      closeTrio(trio);
+      return runUnrelayed(cfg, passFds, signalSetup);
+    }
     if (e instanceof ExecError) {
       // As in dtee, the message is the command's own stderr output (it goes
       // to the -e/-c files too) and the command's status is 66.
       injectedStderr = `${argv0}: ${cfg.command[0]}: ${strerror(e.code)}\n`;
       outcome.termination = { code: EX.NOINPUT, coreDumped: false };
       outcome.error = EX.NOINPUT;
+    } else if (e instanceof ForkError) {
+      // dtee's own message, on stderr and in the files, as dtee writes it.
+      injectedStderr = `${argv0}: ${e.message}\n`;
+      outcome.error = EX.OSERR;
     } else {
       printError(argv0, e instanceof Error ? e.message : String(e));
       outcome.error = EX.OSERR;
@@ -144,6 +161,9 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   }
   closeFd(trio.stdout);
   closeFd(trio.stderr);
+  // Installed once the command runs: until then a signal has its default
+  // effect, and a job run without the relay keeps those defaults.
+  if (cfg.cron && pid > 0) installCronSignals(cfg, wakefd, outcome);
 
   const plan: SessionPlan = {
     argv0,
@@ -152,6 +172,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     sharedStdio: std.shared,
     files: opened.map((o) => ({ fd: o.fd, path: o.path, stream: o.stream })),
     spoolFd,
+    spoolDir: tmpdir(),
     input: trio.input,
     stdoutAddress: trio.stdoutAddress,
     stderrAddress: trio.stderrAddress,
@@ -168,15 +189,25 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   const result = cfg.cron ? await runInWorker(plan) : runSession(plan);
   if (result.waitStatus !== undefined) outcome.termination = decodeWaitStatus(result.waitStatus);
   if (result.ioError) outcome.error = EX.IOERR;
+  if (result.relayFailure) {
+    outcome.error = result.relayFailure === "io" ? EX.IOERR : EX.SOFTWARE;
+    outcome.report = true;
+  }
   if (result.sawStderr || result.stdError) outcome.report = true;
   if (result.brokenPipe && cfg.cron) outcome.interrupted ??= P.signals.SIGPIPE;
   return exitWith(outcome, cfg);
 }
 
+function closeTrio(trio: SocketTrio): void {
+  closeFd(trio.input);
+  closeFd(trio.stdout);
+  closeFd(trio.stderr);
+}
+
 /** Runs the command on our own stdout and stderr and leaves with its status. */
 function runUnrelayed(cfg: DteeConfig, passFds: readonly number[], signalSetup: ReturnType<typeof commandSignals>): never {
   try {
-    const pid = spawnCommand({ command: cfg.command.map(toBytes), env: rawEnviron(), passFds, ...signalSetup });
+    const pid = spawnCommand({ command: cfg.command.map(toBytes), env: commandEnviron(cfg), passFds, ...signalSetup });
     const t = decodeWaitStatus(waitForExit(pid));
     if (t.signal !== undefined) dieBySignal(t.signal);
     process.exit(shellStatus(t));
@@ -184,6 +215,10 @@ function runUnrelayed(cfg: DteeConfig, passFds: readonly number[], signalSetup: 
     if (e instanceof ExecError) {
       printError(cfg.argv0, `${cfg.command[0]}: ${strerror(e.code)}`);
       process.exit(EX.NOINPUT);
+    }
+    if (e instanceof ForkError) {
+      printError(cfg.argv0, e.message);
+      process.exit(EX.OSERR);
     }
     printError(cfg.argv0, e instanceof Error ? e.message : String(e));
     process.exit(EX.OSERR);

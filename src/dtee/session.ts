@@ -1,7 +1,9 @@
 // The part of a dtee run that lives on the data thread: build the receiver
 // and the router from plain numbers, run the loop, report how it ended.
 // Everything here is plain data in and out so it can run in a Worker.
-import { Receiver } from "../relay/receiver";
+import { Receiver, ReceiveError } from "../relay/receiver";
+import { SysError } from "../sys/errors";
+import { printError } from "./messages";
 import { runLoop } from "../relay/loop";
 import { Router, type RoutePlan } from "./router";
 import { now, type Instant } from "./clock";
@@ -34,6 +36,8 @@ export interface SessionResult {
   /** A write to our own stdout or stderr failed (cron mode then reports). */
   stdError: boolean;
   sawStderr: boolean;
+  /** The relay itself failed (the message is printed): receive errors are I/O errors, others internal. */
+  relayFailure?: "io" | "internal";
 }
 
 export function runSession(plan: SessionPlan): SessionResult {
@@ -44,21 +48,31 @@ export function runSession(plan: SessionPlan): SessionResult {
   let waitStatus: number | undefined;
   let woken = false;
   let wakeValue: number | undefined;
+  let relayFailure: SessionResult["relayFailure"];
   if (plan.pid > 0) {
     const receiver = new Receiver(plan.input, plan.stdoutAddress, plan.stderrAddress, { timestamps });
     router.setByteSource((index) => receiver.messageBytes(index));
-    const end = runLoop({
-      receiver,
-      input: plan.input,
-      pid: plan.pid,
-      pidfd: plan.pidfd,
-      wakefd: plan.wakefd,
-      deliver: (batch) => router.deliver(batch),
-    });
-    receiver.close();
-    if (end.kind === "exited") waitStatus = end.status;
-    woken = end.kind === "woken";
-    if (end.kind === "woken") wakeValue = end.value;
+    try {
+      const end = runLoop({
+        receiver,
+        input: plan.input,
+        pid: plan.pid,
+        pidfd: plan.pidfd,
+        wakefd: plan.wakefd,
+        deliver: (batch) => router.deliver(batch),
+      });
+      if (end.kind === "exited") waitStatus = end.status;
+      woken = end.kind === "woken";
+      if (end.kind === "woken") wakeValue = end.value;
+    } catch (e) {
+      // As dtee: the relay stops, what arrived so far is kept (cron mode
+      // shows it), the command is left to run, and the status says why.
+      if (!(e instanceof SysError)) throw e;
+      printError(plan.argv0, e.message);
+      relayFailure = e instanceof ReceiveError ? "io" : "internal";
+    } finally {
+      receiver.close();
+    }
   }
   router.log?.writeExit({
     command: plan.command,
@@ -72,12 +86,13 @@ export function runSession(plan: SessionPlan): SessionResult {
   // discarded (closed, it was never named) otherwise.
   if (plan.spoolFd !== undefined) {
     const failed = waitStatus !== undefined && waitStatus !== 0;
-    if (woken || router.brokenPipe || router.sawStderr || failed || router.stdError || plan.reportAnyway) {
+    if (woken || router.brokenPipe || router.sawStderr || failed || router.stdError || plan.reportAnyway || relayFailure) {
       // As in dtee, a write error while showing the held output at the end
-      // is reported but leaves the exit status to the command.
+      // is reported but leaves the exit status to the command; failing to
+      // read the spool back is an I/O error.
       const ioError = router.ioError;
       router.releaseSpool();
-      router.ioError = ioError;
+      router.ioError = ioError || router.spoolUnreadable;
     }
   }
   return {
@@ -87,6 +102,7 @@ export function runSession(plan: SessionPlan): SessionResult {
     ioError: router.ioError,
     stdError: router.stdError,
     sawStderr: router.sawStderr,
+    relayFailure,
   };
 }
 

@@ -25,6 +25,20 @@ export interface SpawnRequest {
   signalMask?: Uint8Array;
 }
 
+/**
+ * posix_spawnp's errors that mean no process could be made (as fork's
+ * would), not that the command could not be executed.
+ */
+const PROCESS_CREATION_ERRORS = new Set([P.errno.EAGAIN, P.ENOMEM]);
+
+/** Thrown when no process could be made for the command; named as dtee names it. */
+export class ForkError extends SysError {
+  constructor(code: number) {
+    super("fork", code);
+    this.name = "ForkError";
+  }
+}
+
 /** Thrown when the command itself could not be executed (exec errno). */
 export class ExecError extends Error {
   constructor(readonly code: number) {
@@ -88,7 +102,7 @@ function resolveCommand(name: Uint8Array, env: readonly Uint8Array[]): Buffer | 
 
 const ENOEXEC = 8;
 
-/** Returns the child's pid; throws ExecError when exec failed, SysError otherwise. */
+/** Returns the child's pid; throws ExecError when exec failed, ForkError when no process could be made, SysError otherwise. */
 export function spawnCommand(req: SpawnRequest): number {
   const env = req.env ?? process.env;
   const envEntries: readonly (string | Uint8Array)[] = Array.isArray(env) ? env : environment(env as Record<string, string | undefined>);
@@ -131,7 +145,7 @@ function spawnWith(req: SpawnRequest, command: readonly (string | Uint8Array)[],
       rc = libc.posix_spawnattr_setflags(attr, P.POSIX_SPAWN_SETSIGDEF | P.POSIX_SPAWN_SETSIGMASK);
       if (rc !== 0) throw new SysError("posix_spawnattr_setflags", rc);
       rc = libc.posix_spawnp(pid, argv.strings[0]!, actions, attr, asPointer(argv.address), asPointer(envp.address));
-      if (rc !== 0) throw new ExecError(rc);
+      if (rc !== 0) throw PROCESS_CREATION_ERRORS.has(rc) ? new ForkError(rc) : new ExecError(rc);
     } finally {
       libc.posix_spawnattr_destroy(attr);
     }
