@@ -16,7 +16,8 @@
 #    links bunx.exe to the same file; before that both are small
 #    placeholder scripts that only print an error);
 # 2. the binary of Bun's platform package, @oven/bun-OS-ARCH[-musl]/bin/bun,
-#    which npm installs even when it runs no install scripts;
+#    which npm installs even when it runs no install scripts (Bun's
+#    postinstall moves it to bun.exe);
 # then 3. `bun` on PATH, unless that is the placeholder.
 case $dtee_self in
   /*) ;;
@@ -28,12 +29,15 @@ for dtee_f in /lib/ld-musl-*; do [ -e "$dtee_f" ] && dtee_musl=-musl; done
 dtee_dir=${dtee_self%/bin/*}
 while [ -n "$dtee_dir" ]; do
   dtee_nm=$dtee_dir/node_modules
-  if [ -x "$dtee_nm/bun/bin/bun.exe" ]; then
-    if [ "$dtee_nm/bun/bin/bun.exe" -ef "$dtee_nm/bun/bin/bunx.exe" ]; then
+  if [ -d "$dtee_nm/bun" ]; then
+    if [ -x "$dtee_nm/bun/bin/bun.exe" ] && [ "$dtee_nm/bun/bin/bun.exe" -ef "$dtee_nm/bun/bin/bunx.exe" ]; then
       exec "$dtee_nm/bun/bin/bun.exe" "$dtee_self" "$@"
     fi
     dtee_placeholder=$dtee_nm/bun/bin/bun.exe
-    for dtee_f in "$dtee_nm"/@oven/bun-*"$dtee_musl"/bin/bun "$dtee_nm"/@oven/bun-*/bin/bun; do
+    # Next to bun (bun/.. is its real parent also where bun is a link, as pnpm
+    # makes it), or inside it.
+    for dtee_f in "$dtee_nm"/bun/../@oven/bun-*"$dtee_musl"/bin/bun "$dtee_nm"/bun/../@oven/bun-*/bin/bun \
+      "$dtee_nm"/bun/node_modules/@oven/bun-*"$dtee_musl"/bin/bun "$dtee_nm"/bun/node_modules/@oven/bun-*/bin/bun; do
       if [ -x "$dtee_f" ]; then
         exec "$dtee_f" "$dtee_self" "$@"
       fi
