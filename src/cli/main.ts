@@ -4,6 +4,8 @@ import { inheritedFds } from "./early";
 import { basename } from "node:path";
 import { parseDtee } from "./dtee";
 import { runDtee } from "../dtee/run";
+import { runWithoutFfi } from "../dtee/without-ffi";
+import { ffiUnavailable } from "../sys/libc";
 import { printError } from "../dtee/messages";
 import { EX } from "../dtee/config";
 
@@ -79,6 +81,7 @@ async function runDteeCli(argv0: string, args: string[], cronty: boolean): Promi
       process.exit(EX.USAGE);
     }
     case "run":
+      if (ffiUnavailable) runWithoutFfi(cli.config, ffiUnavailable);
       await runDtee(cli.config, inheritedFds);
   }
 }

@@ -65,35 +65,57 @@ const signatures = {
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
 } satisfies Record<string, FFIFunction>;
 
-// Only dlsym itself comes from libc's own handle. The handle argument is
-// passed as an integer: RTLD_DEFAULT is not a real address on every platform.
-const loader = dlopen(P.libc, { dlsym: { args: [i64, cstringArg], returns: pointer } });
-
 /** The symbol name a C program built with 64-bit file offsets would call. */
 export function linkedName(name: string): string {
   return P.largeFileNames[name] ?? name;
 }
 
-/** Resolves `name` through the global scope; throws a clear error when it is missing. */
-function resolveGlobal(name: string): Pointer {
-  const address = loader.symbols.dlsym(P.RTLD_DEFAULT, Buffer.from(`${name}\0`, "latin1"));
-  if (!address) throw new Error(`${P.libc}: symbol not found: ${name}`);
-  return address as Pointer;
+type Bindings = ReturnType<typeof linkSymbols<typeof signatures>>["symbols"];
+
+/**
+ * Links every binding. Only dlsym itself comes from libc's own handle; its
+ * handle argument is an integer, as RTLD_DEFAULT is not a real address on
+ * every platform.
+ */
+function link(): { symbols: Bindings; addresses: Record<string, number> } {
+  const loader = dlopen(P.libc, { dlsym: { args: [i64, cstringArg], returns: pointer } });
+  const addresses: Record<string, number> = {};
+  const linked: Record<string, FFIFunction> = {};
+  for (const [name, signature] of Object.entries(signatures)) {
+    const address = loader.symbols.dlsym(P.RTLD_DEFAULT, Buffer.from(`${linkedName(name)}\0`, "latin1"));
+    if (!address) throw new Error(`${P.libc}: symbol not found: ${linkedName(name)}`);
+    addresses[name] = address as number;
+    linked[name] = { ...signature, ptr: address as Pointer };
+  }
+  return { symbols: linkSymbols(linked as typeof signatures).symbols, addresses };
+}
+
+let linkedLibc: ReturnType<typeof link> | undefined;
+/**
+ * Why the bindings could not be made, if they could not: bun:ffi needs the
+ * JIT, which Bun starts without under a low address-space limit (ulimit -v).
+ */
+export let ffiUnavailable: string | undefined;
+try {
+  linkedLibc = link();
+} catch (e) {
+  ffiUnavailable = e instanceof Error ? e.message : String(e);
 }
 
 /** The address each binding was linked to, by our name (for tests and diagnostics). */
-export const boundAddresses: Readonly<Record<string, number>> = Object.fromEntries(
-  Object.keys(signatures).map((name) => [name, resolveGlobal(linkedName(name)) as number]),
-);
+export const boundAddresses: Readonly<Record<string, number>> = linkedLibc?.addresses ?? {};
 
-const linked: Record<string, FFIFunction> = {};
-for (const [name, signature] of Object.entries(signatures)) linked[name] = { ...signature, ptr: boundAddresses[name] as Pointer };
-
-export const libc = linkSymbols(linked as typeof signatures).symbols;
+export const libc: Bindings =
+  linkedLibc?.symbols ??
+  (new Proxy({} as Bindings, {
+    get() {
+      throw new Error(ffiUnavailable);
+    },
+  }) as Bindings);
 
 // The errno location is per thread and constant for the thread's life; a
 // Worker loads this module afresh and so gets its own.
-const errnoAddress = libc.__errno_location() as number;
+const errnoAddress = linkedLibc ? (libc.__errno_location() as number) : 0;
 
 /** errno of the calling thread: read it before any other libc call. */
 export function errno(): number {

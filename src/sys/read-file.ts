@@ -1,13 +1,21 @@
 // Reads a small file (a /proc or /sys entry) with plain open/read/close.
 // Cheaper at start-up than node:fs's readFileSync, which sizes /proc files
 // (reported as empty) the slow way.
-import { libc, cstring } from "./libc";
+import { readFileSync } from "node:fs";
+import { libc, cstring, ffiUnavailable } from "./libc";
 import { P } from "./platform";
 
 const CHUNK = 65536;
 
 /** The file's bytes, or undefined if it cannot be opened or read. */
 export function readSmallFile(path: string): Buffer | undefined {
+  if (ffiUnavailable) {
+    try {
+      return readFileSync(path);
+    } catch {
+      return undefined;
+    }
+  }
   const fd = libc.open(cstring(path), P.O_RDONLY | P.O_CLOEXEC, 0);
   if (fd < 0) return undefined;
   const chunks: Buffer[] = [];
