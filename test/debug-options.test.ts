@@ -47,7 +47,9 @@ describe("--debug-options prints the parsed options, as dtee 1.1.3 does", () => 
       lines("-=", "-=-e", "-=filename2", "-=", "-=-c", "-=filename3", "-=", "debug-options=1", "out-append=filename1"),
     );
     expect(listing(["-iq", "--debug-options", "--", "-o", "x"]).stdout).toBe(lines("-=-o", "-=x", "cron=1", "debug-options=1", "ignore-interrupts=1"));
-    expect(listing(["--debug-options", "--tag", "--log=f", "x"]).stdout).toBe(lines("-=x", "debug-options=1", "log=f", "tag=1"));
+    expect(listing(["--debug-options", "--line-buffered", "--tag", "--log=f", "x"]).stdout).toBe(
+      lines("-=x", "debug-options=1", "line-buffered=1", "log=f", "tag=1"),
+    );
   });
 
   test("cronty lists cron=1 only when -q is given", () => {

@@ -37,6 +37,7 @@ type Name =
   | "combined-append"
   | "combined-overwrite"
   | "ignore-interrupts"
+  | "line-buffered"
   | "cron"
   | "help"
   | "version";
@@ -49,6 +50,7 @@ const SHORT: Record<string, Name> = {
   c: "combined-append",
   C: "combined-overwrite",
   i: "ignore-interrupts",
+  l: "line-buffered",
   q: "cron",
   h: "help",
   V: "version",
@@ -72,6 +74,7 @@ type Model =
       kind: "run";
       outputs: { stream: string; path: string; append: boolean }[];
       ignoreInterrupts: boolean;
+      lineBuffered: boolean;
       cron: boolean;
       command: string[];
     };
@@ -172,6 +175,7 @@ function decide(given: { name: Name; value?: string }[], command: string[], cron
     kind: "run",
     outputs: OPEN_ORDER.flatMap((n) => given.filter((g) => g.name === n).map((g) => ({ ...FILES[n]!, path: g.value! }))),
     ignoreInterrupts: switches.includes("ignore-interrupts"),
+    lineBuffered: switches.includes("line-buffered"),
     cron: cronty || switches.includes("cron"),
     command,
   };
@@ -186,6 +190,7 @@ function comparable(cli: DteeCli): Model {
         kind: "run",
         outputs: cli.config.outputs.map((o) => ({ stream: o.stream, path: o.path, append: o.append })),
         ignoreInterrupts: cli.config.ignoreInterrupts,
+        lineBuffered: cli.config.lineBuffered,
         cron: cli.config.cron,
         command: [...cli.config.command],
       };
@@ -197,7 +202,7 @@ function comparable(cli: DteeCli): Model {
 // ---------------------------------------------------------------------------
 // Generators.
 
-const LETTERS = "oOeEcCiqhVxQz=-ä1 ";
+const LETTERS = "oOeEcCilqhVxQz=-ä1 ";
 const LONG_WORDS = [...LONG, "out", "cron ", "CRON", "out-append-", "ignore", "", "-", "=", "help=", "combined", "err_append", "vers"];
 const VALUES = ["f1", "f2", "", "-x", "--", "=", "-q", "dir/f", "a b", "é", "🙂"];
 const SPECIAL = ["--", "-", "", "=", "--=", "---", "-=", " ", "true", "-\n", "--\t", "x".repeat(300), "-" + "q".repeat(40), "--" + "o".repeat(200)];

@@ -19,6 +19,11 @@ export const dteeArgs = {
   tag: { type: "boolean", description: "prefix each line of the combined files with O (stdout) or E (stderr)" },
   timestamps: { type: "boolean", description: "prefix each line of the combined files with its receive time" },
   "ignore-interrupts": { type: "boolean", alias: ["i"], description: "ignore SIGINT (the command still receives it)" },
+  "line-buffered": {
+    type: "boolean",
+    alias: ["l"],
+    description: "make the command's stdout line-buffered where its runtime allows (C stdio, Python)",
+  },
   cron: { type: "boolean", alias: ["q"], description: "operate in cron mode: print nothing unless the command writes to standard error or fails" },
   help: { type: "boolean", alias: ["h"], description: "show this help and exit" },
   version: { type: "boolean", alias: ["V"], description: "show the version and exit" },
@@ -50,7 +55,7 @@ export type DteeCli =
   | { kind: "no-command"; text: string };
 
 export function helpText(argv0: string, cronty: boolean): string {
-  const modeNames = cronty ? ["ignore-interrupts"] : ["ignore-interrupts", "cron"];
+  const modeNames = cronty ? ["ignore-interrupts", "line-buffered"] : ["ignore-interrupts", "line-buffered", "cron"];
   const about = cronty
     ? "Run COMMAND with its standard output and standard error copied to each FILE,\n" +
       "printing nothing unless the command writes to standard error or exits with a\n" +
@@ -111,6 +116,7 @@ export function parseDtee(argv0: string, args: readonly string[], cronty: boolea
       argv0,
       outputs,
       ignoreInterrupts: has("ignore-interrupts"),
+      lineBuffered: has("line-buffered"),
       cron: cronty || has("cron"),
       command: parsed.rest,
       log,

@@ -29,6 +29,8 @@ export interface DteeConfig {
   /** In the order they are opened: the overwrite lists, then the append lists. */
   outputs: OutputFile[];
   ignoreInterrupts: boolean;
+  /** --line-buffered: ask the command's runtime for line-buffered output (see line-buffering.ts). */
+  lineBuffered: boolean;
   cron: boolean;
   command: string[];
   /** --log / --log-append: the JSON Lines capture log. */
