@@ -11,7 +11,7 @@ import { EX, toBytes, byteString, type DteeConfig } from "./config";
 import { rawEnv, rawEnviron } from "../raw-process";
 import { commandEnviron } from "./line-buffering";
 import { printError } from "./messages";
-import { prepareStdio } from "./stdio";
+import { prepareStdio, StdioUnusable } from "./stdio";
 import { openOutputs, openSpool } from "./outputs";
 import { runSession, type SessionPlan, type SessionResult } from "./session";
 import { startSessionWorker } from "./session-worker";
@@ -68,12 +68,20 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   // Not dumpable: other processes of the same user then cannot open our
   // descriptors through /proc (the cron spool, the input socket) or ptrace us.
   if (P.PR_SET_DUMPABLE) libc.prctl(P.PR_SET_DUMPABLE, 0, 0, 0, 0);
-  const std = prepareStdio();
+  let std: ReturnType<typeof prepareStdio>;
+  try {
+    std = prepareStdio();
+  } catch (e) {
+    // Nowhere to print: the status says it (EX_OSERR, as dtee).
+    if (e instanceof StdioUnusable) process.exit(EX.OSERR);
+    throw e;
+  }
   if (!cfg.cron) libc.signal(P.signals.SIGPIPE, P.SIG_DFL);
   if (cfg.ignoreInterrupts) libc.signal(P.signals.SIGINT, P.SIG_IGN);
 
   const outcome: Outcome = { report: false };
   const { opened, failures } = openOutputs(cfg.outputs);
+  failures.unshift(...std.failures);
   let log: { fd: number; path: string } | undefined;
   if (cfg.log) {
     const l = openOutputs([{ stream: "combined", path: cfg.log.path, append: cfg.log.append }]);
@@ -159,8 +167,15 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     }
     outcome.report = true;
   }
-  closeFd(trio.stdout);
-  closeFd(trio.stderr);
+  // The command has its own copies; ours must go, or the input would never
+  // see end of file. dtee reports a failed close as an I/O error.
+  for (const [fd, name] of [[trio.stdout, "stdout socket"], [trio.stderr, "stderr socket"]] as const) {
+    if (libc.close(fd) !== 0) {
+      printError(argv0, `${name}: close: ${strerror(errno())}`);
+      outcome.error = EX.IOERR;
+      outcome.report = true;
+    }
+  }
   // Installed once the command runs: until then a signal has its default
   // effect, and a job run without the relay keeps those defaults.
   if (cfg.cron && pid > 0) installCronSignals(cfg, wakefd, outcome);
@@ -195,6 +210,9 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   }
   if (result.sawStderr || result.stdError) outcome.report = true;
   if (result.brokenPipe && cfg.cron) outcome.interrupted ??= P.signals.SIGPIPE;
+  // As dtee: when the command's exit cannot be collected, the run ends as
+  // if interrupted by SIGCHLD (128 + SIGCHLD; cron mode says so).
+  if (result.childLost) outcome.interrupted ??= P.signals.SIGCHLD;
   return exitWith(outcome, cfg);
 }
 
@@ -263,7 +281,7 @@ function exitWith(outcome: Outcome, cfg: DteeConfig): never {
   }
   // Pass on the signals that stopped us or the command, so a calling shell
   // sees the interruption too.
-  if (outcome.interrupted !== undefined) dieBySignal(outcome.interrupted);
+  if (outcome.interrupted !== undefined && outcome.interrupted !== P.signals.SIGCHLD) dieBySignal(outcome.interrupted);
   if (t?.signal === P.signals.SIGINT) dieBySignal(P.signals.SIGINT);
   let code: number;
   if (outcome.error !== undefined) code = outcome.error;

@@ -4,6 +4,7 @@
 import { Receiver, ReceiveError } from "../relay/receiver";
 import { SysError } from "../sys/errors";
 import { printError } from "./messages";
+import { strerror } from "../sys/libc";
 import { runLoop } from "../relay/loop";
 import { Router, type RoutePlan } from "./router";
 import { now, type Instant } from "./clock";
@@ -38,6 +39,8 @@ export interface SessionResult {
   sawStderr: boolean;
   /** The relay itself failed (the message is printed): receive errors are I/O errors, others internal. */
   relayFailure?: "io" | "internal";
+  /** The command's exit was signalled but could not be collected (waitpid failed). */
+  childLost?: boolean;
 }
 
 export function runSession(plan: SessionPlan): SessionResult {
@@ -49,6 +52,7 @@ export function runSession(plan: SessionPlan): SessionResult {
   let woken = false;
   let wakeValue: number | undefined;
   let relayFailure: SessionResult["relayFailure"];
+  let childLost = false;
   if (plan.pid > 0) {
     const receiver = new Receiver(plan.input, plan.stdoutAddress, plan.stderrAddress, { timestamps });
     router.setByteSource((index) => receiver.messageBytes(index));
@@ -64,6 +68,10 @@ export function runSession(plan: SessionPlan): SessionResult {
       if (end.kind === "exited") waitStatus = end.status;
       woken = end.kind === "woken";
       if (end.kind === "woken") wakeValue = end.value;
+      if (end.kind === "lost") {
+        childLost = true;
+        if (end.error) printError(plan.argv0, `waitpid: ${strerror(end.error)}`);
+      }
     } catch (e) {
       // As dtee: the relay stops, what arrived so far is kept (cron mode
       // shows it), the command is left to run, and the status says why.
@@ -86,7 +94,7 @@ export function runSession(plan: SessionPlan): SessionResult {
   // discarded (closed, it was never named) otherwise.
   if (plan.spoolFd !== undefined) {
     const failed = waitStatus !== undefined && waitStatus !== 0;
-    if (woken || router.brokenPipe || router.sawStderr || failed || router.stdError || plan.reportAnyway || relayFailure) {
+    if (woken || router.brokenPipe || router.sawStderr || failed || router.stdError || plan.reportAnyway || relayFailure || childLost) {
       // As in dtee, a write error while showing the held output at the end
       // is reported but leaves the exit status to the command; failing to
       // read the spool back is an I/O error.
@@ -103,6 +111,7 @@ export function runSession(plan: SessionPlan): SessionResult {
     stdError: router.stdError,
     sawStderr: router.sawStderr,
     relayFailure,
+    childLost,
   };
 }
 

@@ -2,15 +2,21 @@
 // a missing fd 1 or 2 is replaced by /dev/null, a non-blocking one made
 // blocking (dtee writes with plain blocking writes, as the C original does).
 import { readlinkSync } from "node:fs";
-import { libc, cstring } from "../sys/libc";
+import { libc, cstring, errno, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
 
 // If fd 1 or 2 was closed when Bun started, Bun's own event loop descriptors
 // may have taken the number; those are not ours to write to.
 const BUN_OWN = /^anon_inode:\[(eventpoll|eventfd)\]$/;
 
+/** Thrown when fd 1 or 2 cannot be checked at all (not merely closed): nothing can be relayed. */
+export class StdioUnusable extends Error {}
+
 function isUsable(fd: number): boolean {
-  if (libc.fcntl(fd, P.F_GETFD, 0) < 0) return false;
+  if (libc.fcntl(fd, P.F_GETFD, 0) < 0) {
+    if (errno() !== P.errno.EBADF) throw new StdioUnusable(`fd ${fd}: fcntl(F_GETFD): ${strerror(errno())}`);
+    return false;
+  }
   try {
     return !BUN_OWN.test(readlinkSync(`/proc/self/fd/${fd}`));
   } catch {
@@ -24,9 +30,12 @@ function openDevNull(): number {
   return devNull;
 }
 
-function makeBlocking(fd: number): void {
+/** Makes fd blocking; returns dtee's message ("fcntl(F_GETFL): strerror") when that fails. */
+function makeBlocking(fd: number): string | undefined {
   const flags = libc.fcntl(fd, P.F_GETFL, 0);
-  if (flags >= 0 && flags & P.O_NONBLOCK) libc.fcntl(fd, P.F_SETFL, flags & ~P.O_NONBLOCK);
+  if (flags < 0) return `fcntl(F_GETFL): ${strerror(errno())}`;
+  if (flags & P.O_NONBLOCK && libc.fcntl(fd, P.F_SETFL, flags & ~P.O_NONBLOCK) < 0) return `fcntl(F_SETFL): ${strerror(errno())}`;
+  return undefined;
 }
 
 /**
@@ -40,14 +49,21 @@ function sameOpenFile(a: number, b: number): boolean {
   return Number(libc.syscall(P.SYS_kcmp, pid, pid, P.KCMP_FILE, a, b)) === 0;
 }
 
-/** Returns the descriptors to use as our stdout and stderr, and whether they are one. */
-export function prepareStdio(): { stdout: number; stderr: number; shared: boolean } {
-  const pick = (fd: number) => {
+/**
+ * Returns the descriptors to use as our stdout and stderr, whether they are
+ * one, and dtee's messages for those that could not be made blocking (an
+ * output that cannot be set up, as dtee treats it). Throws StdioUnusable
+ * when fd 1 or 2 cannot even be checked.
+ */
+export function prepareStdio(): { stdout: number; stderr: number; shared: boolean; failures: string[] } {
+  const failures: string[] = [];
+  const pick = (fd: number, name: string) => {
     if (!isUsable(fd)) return openDevNull();
-    makeBlocking(fd);
+    const failure = makeBlocking(fd);
+    if (failure) failures.push(`${name}: ${failure}`);
     return fd;
   };
-  const stdout = pick(1);
-  const stderr = pick(2);
-  return { stdout, stderr, shared: stdout !== stderr && sameOpenFile(stdout, stderr) };
+  const stdout = pick(1, "stdout");
+  const stderr = pick(2, "stderr");
+  return { stdout, stderr, shared: stdout !== stderr && sameOpenFile(stdout, stderr), failures };
 }

@@ -6,7 +6,7 @@ import { libc, errno } from "../sys/libc";
 import { P } from "../sys/platform";
 import { SysError } from "../sys/errors";
 import type { Batch, Receiver } from "./receiver";
-import { pollExit, waitForExit } from "./spawn";
+import { pollExit, collectExit } from "./spawn";
 
 export interface LoopParams {
   receiver: Receiver;
@@ -23,6 +23,8 @@ export interface LoopParams {
 export type LoopEnd =
   | { kind: "exited"; status: number }
   | { kind: "woken"; value: number }
+  /** The child's exit was signalled but waitpid could not collect it (errno, or 0 for "no change"). */
+  | { kind: "lost"; error: number }
   | { kind: "stopped" };
 
 const FALLBACK_POLL_MS = 20;
@@ -69,6 +71,7 @@ export function runLoop(p: LoopParams): LoopEnd {
   const receiver = p.receiver;
   const flags = P.MSG_DONTWAIT;
   let exitStatus: number | undefined;
+  let lost: number | undefined;
 
   for (;;) {
     // Drain everything queued; the senders only block while the queue is full.
@@ -77,6 +80,7 @@ export function runLoop(p: LoopParams): LoopEnd {
     }
     receiver.releaseIfLarge();
     if (exitStatus !== undefined) return { kind: "exited", status: exitStatus };
+    if (lost !== undefined) return { kind: "lost", error: lost };
 
     const r = libc.poll(fds, nfds, timeout);
     if (r < 0) {
@@ -98,7 +102,11 @@ export function runLoop(p: LoopParams): LoopEnd {
       return { kind: "woken", value: readWake(p.wakefd) ?? 0 };
     }
     if (pidIndex >= 0) {
-      if (fds[pidIndex * 2 + 1]! >>> 16 !== 0) exitStatus = waitForExit(p.pid);
+      if (fds[pidIndex * 2 + 1]! >>> 16 !== 0) {
+        const exit = collectExit(p.pid);
+        if ("status" in exit) exitStatus = exit.status;
+        else lost = exit.lost;
+      }
     } else {
       exitStatus = pollExit(p.pid);
     }

@@ -175,6 +175,22 @@ export function waitForExit(pid: number): number {
   }
 }
 
+/**
+ * Collects a child whose exit was signalled (its pidfd polled readable):
+ * the raw status, or why it could not be had (errno, or 0 when waitpid saw
+ * no change).
+ */
+export function collectExit(pid: number): { status: number } | { lost: number } {
+  const status = new Int32Array(1);
+  for (;;) {
+    const r = libc.waitpid(pid, status, P.WNOHANG);
+    if (r === pid) return { status: status[0]! };
+    if (r === 0) return { lost: 0 };
+    const e = errno();
+    if (e !== P.errno.EINTR) return { lost: e };
+  }
+}
+
 /** Non-blocking check: the raw status, or undefined if still running. */
 export function pollExit(pid: number): number | undefined {
   const status = new Int32Array(1);

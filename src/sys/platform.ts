@@ -99,7 +99,7 @@ export interface PlatformTable {
   readonly wmemMaxPath: string;
   readonly rmemMaxPath: string;
   /** Signal numbers by name (the ones dtee and multitee need by name). */
-  readonly signals: Readonly<Record<"SIGHUP" | "SIGINT" | "SIGQUIT" | "SIGKILL" | "SIGPIPE" | "SIGTERM" | "SIGXFSZ", number>>;
+  readonly signals: Readonly<Record<"SIGHUP" | "SIGINT" | "SIGQUIT" | "SIGKILL" | "SIGPIPE" | "SIGTERM" | "SIGXFSZ" | "SIGCHLD", number>>;
   /** errno numbers by name (the ones the code tests for). */
   readonly errno: Readonly<Record<"EINTR" | "EAGAIN" | "EPIPE" | "EBADF" | "ENOENT" | "EMSGSIZE" | "ENOBUFS" | "ECHILD" | "EINVAL" | "ENOSPC" | "ENAMETOOLONG", number>>;
   /** kcmp(2) syscall number and KCMP_FILE (0 where there is no kcmp). */
@@ -188,7 +188,7 @@ const linux: PlatformTable = {
   BUFSIZ: 8192,
   wmemMaxPath: "/proc/sys/net/core/wmem_max",
   rmemMaxPath: "/proc/sys/net/core/rmem_max",
-  signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25 },
+  signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25, SIGCHLD: 17 },
   errno: { EINTR: 4, EAGAIN: 11, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 90, ENOBUFS: 105, ECHILD: 10, EINVAL: 22, ENOSPC: 28, ENAMETOOLONG: 36 },
   WNOHANG: 1,
   SEEK_SET: 0,
@@ -248,7 +248,7 @@ const bsdCommon = {
   MAP_ANONYMOUS: 0x1000,
   SIG_DFL: 0,
   SIG_IGN: 1,
-  signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25 },
+  signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25, SIGCHLD: 20 },
 } as const;
 
 const darwin: PlatformTable = {
