@@ -689,7 +689,8 @@ describe.skipIf(!HAVE_MULTITEE)("multitee: seeded fuzz of the spec and option pa
       } else {
         const to = (fd: number) => cli.config.specs.reduce((k, s) => k + (s.input === 0 ? s.routes.filter((x) => x.fd === fd).length : 0), 0);
         // Copies may interleave in chunks of the buffer size: compare the bytes as multisets.
-        const errData = err.replace(new RegExp(`${M.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: [^\n]*\n`, "g"), "");
+        // multitee's own lines (warnings) name it "multitee", whatever path ran it.
+        const errData = err.replace(/multitee: [^\n]*\n/g, "");
         expect({ ...label, status: r.status, out: sorted(out), errData: sorted(errData) }).toEqual({
           ...label,
           status: 0,
