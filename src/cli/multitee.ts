@@ -3,7 +3,7 @@ import type { ArgsDef } from "citty";
 import { getopt, renderOptions } from "./getopt";
 import { inheritedFds } from "./early";
 import { VERSION } from "../version";
-import { libc } from "../sys/libc";
+import { writeText } from "../sys/write-all";
 import { DEFAULT_BUFFER_SIZE, EXIT, MAX_BUFFER_SIZE, type MultiteeConfig, type Spec, type Verbosity } from "../multitee/config";
 import { parseSpec } from "../multitee/spec";
 
@@ -100,14 +100,6 @@ export function parseMultitee(argv0: string, args: readonly string[]): MultiteeC
   return { kind: "run", config: { bufferSize, verbosity, specs } };
 }
 
-function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, "utf8");
-  let done = 0;
-  for (let tries = 0; done < buf.length && tries < 64; tries++) {
-    const r = libc.write(fd, buf.subarray(done), buf.length - done) as number;
-    if (r > 0) done += r;
-  }
-}
 
 /** multitee names itself in its messages whatever it was invoked as, as Debian's does. */
 const MESSAGE_PREFIX = "multitee";
@@ -117,10 +109,10 @@ export async function runMultiteeCli(argv0: string, args: string[]): Promise<voi
   switch (cli.kind) {
     case "help":
     case "version":
-      writeAll(1, cli.text);
+      writeText(1, cli.text);
       process.exit(EXIT.OK);
     case "usage-error":
-      if (!cli.quiet) writeAll(2, `${MESSAGE_PREFIX}: ${cli.message}\n${cli.hint}\n`);
+      if (!cli.quiet) writeText(2, `${MESSAGE_PREFIX}: ${cli.message}\n${cli.hint}\n`);
       process.exit(EXIT.USAGE);
     case "run": {
       const { runMultitee } = await import("../multitee/run");

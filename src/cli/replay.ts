@@ -1,4 +1,5 @@
 // dtee-replay's command line: argv to a ReplayConfig.
+import { SYSEXITS } from "../exit-status";
 import type { ArgsDef } from "citty";
 import { getopt, renderOptions } from "./getopt";
 import { replay, ReplayError, type ReplayConfig } from "../replay/replay";
@@ -32,7 +33,7 @@ export async function runReplayCli(argv0: string, args: string[]): Promise<void>
   const usage = (message: string): never => {
     printError(argv0, message, "utf8");
     writeStderrLine(`Try '${argv0} -h' for more information.`);
-    process.exit(64);
+    process.exit(SYSEXITS.USAGE);
   };
   const parsed = getopt(args, { defs: replayArgs, stopAtFirstOperand: false });
   if (!parsed.ok) return usage(parsed.message);
@@ -40,11 +41,11 @@ export async function runReplayCli(argv0: string, args: string[]): Promise<void>
   const has = (name: string) => parsed.options.some((o) => o.name === name);
   if (has("help")) {
     writeStdout(help(argv0));
-    process.exit(0);
+    process.exit(SYSEXITS.OK);
   }
   if (has("version")) {
     writeStdout(`dtee-replay ${VERSION} (dtee for Bun)\n`);
-    process.exit(0);
+    process.exit(SYSEXITS.OK);
   }
   if (parsed.rest.length !== 1) return usage(parsed.rest.length === 0 ? "no log file given" : "only one log file may be given");
   const speedText = get("speed");
@@ -74,7 +75,7 @@ export async function runReplayCli(argv0: string, args: string[]): Promise<void>
     }
     throw e;
   }
-  process.exit(0);
+  process.exit(SYSEXITS.OK);
 }
 
 function writeStderrLine(text: string): void {

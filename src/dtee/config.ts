@@ -4,6 +4,7 @@
 // string*: one character per byte (latin1), so that names and arguments that
 // are not UTF-8 pass through unchanged. Convert with toBytes() before handing
 // one to the system, and print dtee's messages with the same encoding.
+import { SYSEXITS } from "../exit-status";
 
 /** The raw bytes of a byte string. */
 export function toBytes(s: string): Buffer {
@@ -41,13 +42,5 @@ export interface DteeConfig {
   timestamps: boolean;
 }
 
-/** sysexits.h codes dtee uses for its own failures. */
-export const EX = {
-  USAGE: 64,
-  NOINPUT: 66,
-  UNAVAILABLE: 69,
-  SOFTWARE: 70,
-  OSERR: 71,
-  CANTCREAT: 73,
-  IOERR: 74,
-} as const;
+/** sysexits.h codes for dtee's own failures (one table for every tool: ../exit-status.ts). */
+export const EX = SYSEXITS;

@@ -30,13 +30,3 @@ export function openOutputs(files: readonly OutputFile[]): OpenResult {
   }
   return { opened, failures };
 }
-
-/** An unnamed 0600 file under `dir` for the cron spool (never in memory). */
-export function openSpool(dir: string): { fd: number } | { error: string } {
-  if (P.O_TMPFILE) {
-    const fd = libc.open(cPath(dir), P.O_TMPFILE | P.O_RDWR | P.O_CLOEXEC, 0o600);
-    if (fd >= 0) return { fd };
-    return { error: `unable to create temporary file in ${dir}: ${strerror(errno())}` };
-  }
-  return { error: `unable to create temporary file in ${dir}: not supported on this platform` };
-}

@@ -5,10 +5,11 @@
 // by message (see output-groups.ts). In cron mode stdout goes to a spool file
 // until the first stderr message arrives.
 import { Sink } from "../relay/sink";
+import { CronSpool } from "./cron-spool";
 import { STDOUT, STDERR, type Batch } from "../relay/receiver";
 import type { OutputStream } from "./config";
 import { printError } from "./messages";
-import { libc, errno, strerror } from "../sys/libc";
+import { strerror } from "../sys/libc";
 import { CaptureLog } from "./capture-log";
 import { LineTagger, type TagOptions } from "./line-tagger";
 import { now } from "./clock";
@@ -42,10 +43,6 @@ export class Router {
   sawStderr = false;
   /** Set when writing to our stdout or stderr hit EPIPE (cron mode stops on it). */
   brokenPipe = false;
-  /** Cron mode: the spool could not be read back (its output is lost: exit 74). */
-  spoolUnreadable = false;
-  /** Where the spool lives, for messages. */
-  private readonly spoolDir: string;
   private readonly out: Sink;
   private readonly err: Sink;
   /** Combined files that get tagged lines (their bytes differ from the messages). */
@@ -54,7 +51,10 @@ export class Router {
   private readonly units: OutputUnit[];
   /** Our stdout or stderr is also one of the files: the terminal side is written through `units`. */
   private readonly terminalInUnits: boolean;
-  private spool?: Sink;
+  /** Cron mode's spool, while it holds stdout. */
+  private spool?: CronSpool;
+  /** Cron mode's spool, held or released (for the end of the run). */
+  readonly cronSpool?: CronSpool;
   private readonly argv0: string;
   private readonly sharedStdio: boolean;
   readonly log?: CaptureLog;
@@ -97,11 +97,10 @@ export class Router {
     this.units = this.terminalInUnits ? all : groupBySharedFile(files);
     if (plan.log) this.log = new CaptureLog(new Sink(plan.log.fd, plan.log.path, onFileFailure));
     if (plan.tagging && (plan.tagging.tag || plan.tagging.timestamps)) this.tagger = new LineTagger(plan.tagging);
-    this.spoolDir = plan.spoolDir ?? "";
     if (plan.spoolFd !== undefined) {
-      this.spool = new Sink(plan.spoolFd, "spool", (_sink, code) => {
+      this.spool = this.cronSpool = new CronSpool(plan.spoolFd, plan.spoolDir ?? "", (message) => {
         this.ioError = true;
-        printError(this.argv0, `error writing to buffer file in ${this.spoolDir}: ${strerror(code)}`);
+        printError(this.argv0, message);
       });
     }
   }
@@ -177,11 +176,7 @@ export class Router {
    * holding stops: what was held and this run go out now, nothing lost.
    */
   private spoolRange(b: Batch, start: number, len: number, bytes: number): void {
-    const spool = this.spool!;
-    const before = spool.written;
-    if (spool.writeRange(b.all, start, len, bytes)) return;
-    // Drop a partly written run from the spool: it goes out whole below.
-    libc.ftruncate(spool.fd, before);
+    if (this.spool!.hold(b.all, start, len, bytes)) return;
     this.releaseSpool();
     this.out.writeRange(b.all, start, len, bytes);
   }
@@ -227,34 +222,6 @@ export class Router {
     const spool = this.spool;
     if (!spool) return;
     this.spool = undefined;
-    const failure = copySpool(spool.fd, this.out);
-    if (failure) {
-      this.spoolUnreadable = true;
-      this.ioError = true;
-      printError(this.argv0, `${failure.what} in ${this.spoolDir}: ${strerror(failure.code)}`);
-    }
-    libc.close(spool.fd);
-  }
-}
-
-const COPY_CHUNK = 1 << 20;
-
-/**
- * Copies the spool file from its start to `out`. Returns what failed when
- * the spool could not be read back (a failed write to `out` is reported by
- * its sink).
- */
-function copySpool(fd: number, out: Sink): { what: string; code: number } | undefined {
-  if ((libc.lseek(fd, 0, P.SEEK_SET) as number) < 0) return { what: "error seeking to start of buffer file", code: errno() };
-  const buf = new Uint8Array(COPY_CHUNK);
-  for (;;) {
-    const r = libc.read(fd, buf, COPY_CHUNK) as number;
-    if (r === 0) return undefined;
-    if (r < 0) {
-      const e = errno();
-      if (e === P.errno.EINTR) continue;
-      return { what: "error reading buffer file", code: e };
-    }
-    if (!out.writeBuffer(r === COPY_CHUNK ? buf : buf.subarray(0, r))) return undefined;
+    spool.release(this.out);
   }
 }

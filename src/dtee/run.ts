@@ -7,17 +7,20 @@ import { SysError } from "../sys/errors";
 import { createTrio, closeFd, type SocketTrio } from "../relay/trio";
 import { inheritedSignals } from "../relay/inherited";
 import { spawnCommand, openPidfd, waitForExit, ExecError, ForkError } from "../relay/spawn";
-import { EX, toBytes, byteString, type DteeConfig } from "./config";
+import { toBytes, byteString, type DteeConfig } from "./config";
 import { rawEnv, rawEnviron } from "../raw-process";
 import { commandEnviron } from "./line-buffering";
 import { printError } from "./messages";
 import { prepareStdio, StdioUnusable } from "./stdio";
-import { openOutputs, openSpool } from "./outputs";
+import { openOutputs } from "./outputs";
+import { openSpool } from "./cron-spool";
+import { RunOutcome, statusOfFailure } from "./outcome";
+import { dieOfSignal } from "../sys/die-of-signal";
 import { runSession, type SessionPlan, type SessionResult } from "./session";
 import { startSessionWorker } from "./session-worker";
 import { now } from "./clock";
 import { normalJit } from "../relay/loop";
-import { decodeWaitStatus, describeTermination, dieBySignal, shellStatus, type Termination } from "./status";
+import { decodeWaitStatus, shellStatus } from "./status";
 
 /** Signals cron mode catches to flush, report and then die of. */
 function cronSignals(cfg: DteeConfig): number[] {
@@ -36,15 +39,6 @@ const SIGNAL_NAMES: Record<number, NodeJS.Signals> = {
 export function tmpdir(): string {
   const t = rawEnv("TMPDIR");
   return t && t.length > 0 ? byteString(t) : "/tmp";
-}
-
-interface Outcome {
-  /** dtee's own failure, which outranks the command's status (last one wins). */
-  error?: number;
-  termination?: Termination;
-  /** A signal dtee itself received (cron mode). */
-  interrupted?: number;
-  report: boolean;
 }
 
 /**
@@ -73,13 +67,14 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     std = prepareStdio();
   } catch (e) {
     // Nowhere to print: the status says it (EX_OSERR, as dtee).
-    if (e instanceof StdioUnusable) process.exit(EX.OSERR);
+    if (e instanceof StdioUnusable) process.exit(statusOfFailure("spawn"));
     throw e;
   }
   if (!cfg.cron) libc.signal(P.signals.SIGPIPE, P.SIG_DFL);
   if (cfg.ignoreInterrupts) libc.signal(P.signals.SIGINT, P.SIG_IGN);
 
-  const outcome: Outcome = { report: false };
+  const outcome = new RunOutcome();
+  const end = (): never => outcome.end(argv0, cfg.command, cfg.cron);
   const { opened, failures } = openOutputs(cfg.outputs);
   failures.unshift(...std.failures);
   let log: { fd: number; path: string } | undefined;
@@ -90,9 +85,8 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   }
   for (const f of failures) printError(argv0, f);
   if (failures.length) {
-    outcome.error = EX.CANTCREAT;
-    outcome.report = true;
-    if (!cfg.cron) return exitWith(outcome, cfg);
+    outcome.fail("open-output");
+    if (!cfg.cron) return end();
   }
 
   // Cron mode: stdout is held in an unnamed temporary file until stderr is
@@ -104,8 +98,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     else {
       // Output passes straight through; the run is reported and exits 73.
       printError(argv0, spool.error);
-      outcome.error = EX.CANTCREAT;
-      outcome.report = true;
+      outcome.fail("open-output");
     }
   }
 
@@ -115,8 +108,8 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   } catch (e) {
     printError(argv0, e instanceof Error ? e.message : String(e));
     if (!cfg.cron) {
-      outcome.error = EX.UNAVAILABLE;
-      return exitWith(outcome, cfg);
+      outcome.fail("sockets");
+      return end();
     }
     // Cron mode must still run the job: it runs with our own streams, and
     // its status is ours, as if dtee had not been there.
@@ -155,25 +148,23 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
       // As in dtee, the message is the command's own stderr output (it goes
       // to the -e/-c files too) and the command's status is 66.
       injectedStderr = `${argv0}: ${cfg.command[0]}: ${strerror(e.code)}\n`;
-      outcome.termination = { code: EX.NOINPUT, coreDumped: false };
-      outcome.error = EX.NOINPUT;
+      outcome.termination = { code: statusOfFailure("exec"), coreDumped: false };
+      outcome.fail("exec");
     } else if (e instanceof ForkError) {
       // dtee's own message, on stderr and in the files, as dtee writes it.
       injectedStderr = `${argv0}: ${e.message}\n`;
-      outcome.error = EX.OSERR;
+      outcome.fail("spawn");
     } else {
       printError(argv0, e instanceof Error ? e.message : String(e));
-      outcome.error = EX.OSERR;
+      outcome.fail("spawn");
     }
-    outcome.report = true;
   }
   // The command has its own copies; ours must go, or the input would never
   // see end of file. dtee reports a failed close as an I/O error.
   for (const [fd, name] of [[trio.stdout, "stdout socket"], [trio.stderr, "stderr socket"]] as const) {
     if (libc.close(fd) !== 0) {
       printError(argv0, `${name}: close: ${strerror(errno())}`);
-      outcome.error = EX.IOERR;
-      outcome.report = true;
+      outcome.fail("io");
     }
   }
   // Installed once the command runs: until then a signal has its default
@@ -195,7 +186,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     pidfd: pid > 0 ? openPidfd(pid) : -1,
     wakefd,
     injectedStderr,
-    reportAnyway: outcome.report,
+    reportAnyway: outcome.noteworthy,
     log,
     tagging: { tag: cfg.tag, timestamps: cfg.timestamps },
     command: cfg.command,
@@ -203,17 +194,14 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
   };
   const result = cfg.cron ? await runInWorker(plan) : runSession(plan);
   if (result.waitStatus !== undefined) outcome.termination = decodeWaitStatus(result.waitStatus);
-  if (result.ioError) outcome.error = EX.IOERR;
-  if (result.relayFailure) {
-    outcome.error = result.relayFailure === "io" ? EX.IOERR : EX.SOFTWARE;
-    outcome.report = true;
-  }
-  if (result.sawStderr || result.stdError) outcome.report = true;
-  if (result.brokenPipe && cfg.cron) outcome.interrupted ??= P.signals.SIGPIPE;
+  if (result.ioError) outcome.fail("io", { noteworthy: false });
+  if (result.relayFailure) outcome.fail(result.relayFailure === "io" ? "io" : "internal");
+  if (result.sawStderr || result.stdError) outcome.noteworthy = true;
+  if (result.brokenPipe && cfg.cron) outcome.interrupt(P.signals.SIGPIPE);
   // As dtee: when the command's exit cannot be collected, the run ends as
   // if interrupted by SIGCHLD (128 + SIGCHLD; cron mode says so).
-  if (result.childLost) outcome.interrupted ??= P.signals.SIGCHLD;
-  return exitWith(outcome, cfg);
+  if (result.childLost) outcome.interrupt(P.signals.SIGCHLD);
+  return end();
 }
 
 function closeTrio(trio: SocketTrio): void {
@@ -227,28 +215,24 @@ function runUnrelayed(cfg: DteeConfig, passFds: readonly number[], signalSetup: 
   try {
     const pid = spawnCommand({ command: cfg.command.map(toBytes), env: commandEnviron(cfg), passFds, ...signalSetup });
     const t = decodeWaitStatus(waitForExit(pid));
-    if (t.signal !== undefined) dieBySignal(t.signal);
+    if (t.signal !== undefined) dieOfSignal(t.signal);
     process.exit(shellStatus(t));
   } catch (e) {
     if (e instanceof ExecError) {
       printError(cfg.argv0, `${cfg.command[0]}: ${strerror(e.code)}`);
-      process.exit(EX.NOINPUT);
-    }
-    if (e instanceof ForkError) {
-      printError(cfg.argv0, e.message);
-      process.exit(EX.OSERR);
+      process.exit(statusOfFailure("exec"));
     }
     printError(cfg.argv0, e instanceof Error ? e.message : String(e));
-    process.exit(EX.OSERR);
+    process.exit(statusOfFailure("spawn"));
   }
 }
 
-function installCronSignals(cfg: DteeConfig, wakefd: number, outcome: Outcome): void {
+function installCronSignals(cfg: DteeConfig, wakefd: number, outcome: RunOutcome): void {
   for (const sig of cronSignals(cfg)) {
     const name = SIGNAL_NAMES[sig]!;
     process.on(name, () => {
       if (outcome.interrupted !== undefined) return;
-      outcome.interrupted = sig;
+      outcome.interrupt(sig);
       // The value tells the data thread which signal stopped it (for the log).
       libc.write(wakefd, new BigUint64Array([BigInt(sig)]), 8);
     });
@@ -266,29 +250,6 @@ function runInWorker(plan: SessionPlan): Promise<SessionResult> {
     worker.onerror = (e) => reject(new Error(e.message));
     worker.postMessage(plan);
   });
-}
-
-function exitWith(outcome: Outcome, cfg: DteeConfig): never {
-  const t = outcome.termination;
-  if (cfg.cron) {
-    const failed = t !== undefined && (t.signal !== undefined || t.code !== 0);
-    if (outcome.report || failed || outcome.interrupted !== undefined) {
-      if (outcome.interrupted !== undefined) {
-        printError(cfg.argv0, `received signal ${outcome.interrupted}: ${strsignal(outcome.interrupted)}`);
-      }
-      if (t) printError(cfg.argv0, `${cfg.command[0]}: ${describeTermination(t)}`);
-    }
-  }
-  // Pass on the signals that stopped us or the command, so a calling shell
-  // sees the interruption too.
-  if (outcome.interrupted !== undefined && outcome.interrupted !== P.signals.SIGCHLD) dieBySignal(outcome.interrupted);
-  if (t?.signal === P.signals.SIGINT) dieBySignal(P.signals.SIGINT);
-  let code: number;
-  if (outcome.error !== undefined) code = outcome.error;
-  else if (outcome.interrupted !== undefined) code = 128 + outcome.interrupted;
-  else if (t) code = shellStatus(t);
-  else code = EX.SOFTWARE;
-  process.exit(code);
 }
 
 export { SysError };

@@ -9,6 +9,7 @@ import { runLoop } from "../relay/loop";
 import { Router, type RoutePlan } from "./router";
 import { now, type Instant } from "./clock";
 import { decodeWaitStatus } from "./status";
+import { worthReporting } from "./outcome";
 
 export interface SessionPlan extends RoutePlan {
   input: number;
@@ -91,16 +92,23 @@ export function runSession(plan: SessionPlan): SessionResult {
     receivedSignal: woken ? wakeValue : undefined,
   });
   // Cron mode: the spool is shown when the run is worth reporting, and
-  // discarded (closed, it was never named) otherwise.
-  if (plan.spoolFd !== undefined) {
-    const failed = waitStatus !== undefined && waitStatus !== 0;
-    if (woken || router.brokenPipe || router.sawStderr || failed || router.stdError || plan.reportAnyway || relayFailure || childLost) {
+  // discarded unseen (it never had a name) otherwise.
+  const spool = router.cronSpool;
+  if (spool) {
+    const facts = {
+      noteworthy: router.sawStderr || router.stdError || plan.reportAnyway === true || relayFailure !== undefined,
+      termination: waitStatus !== undefined ? decodeWaitStatus(waitStatus) : undefined,
+      interrupted: woken || router.brokenPipe || childLost ? (wakeValue ?? 0) : undefined,
+    };
+    if (worthReporting(facts)) {
       // As in dtee, a write error while showing the held output at the end
       // is reported but leaves the exit status to the command; failing to
       // read the spool back is an I/O error.
       const ioError = router.ioError;
       router.releaseSpool();
-      router.ioError = ioError || router.spoolUnreadable;
+      router.ioError = ioError || spool.unreadable;
+    } else {
+      spool.discard();
     }
   }
   return {

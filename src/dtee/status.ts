@@ -26,8 +26,3 @@ export function describeTermination(t: Termination): string {
   return `process terminated by signal ${t.signal}: ${strsignal(t.signal)}${t.coreDumped ? " (core dumped)" : ""}`;
 }
 
-/** Dies of `sig` the way a C program does: default action, then raise. */
-export function dieBySignal(sig: number): void {
-  libc.signal(sig, P.SIG_DFL);
-  libc.raise(sig);
-}

@@ -1,5 +1,6 @@
 // multitee's typed configuration: what the command line asked for, before any
 // descriptor has been looked at.
+import { MULTITEE_EXIT } from "../exit-status";
 
 /** 0 quiet (-q: never touch stderr), 1 normal (-Q), 2 verbose (-v). */
 export type Verbosity = 0 | 1 | 2;
@@ -33,10 +34,5 @@ export const DEFAULT_BUFFER_SIZE = 8192;
 /** The largest -b accepted: read(2) moves at most about 2 GiB per call. */
 export const MAX_BUFFER_SIZE = 0x7fff_f000;
 
-/** Exit statuses, as multitee 3.0 documents them. */
-export const EXIT = {
-  OK: 0,
-  USAGE: 1,
-  NO_MEMORY: 3,
-  IMPOSSIBLE: 4,
-} as const;
+/** multitee 3.0's exit statuses (one table for every tool: ../exit-status.ts). */
+export const EXIT = MULTITEE_EXIT;

@@ -1,8 +1,8 @@
 // multitee's own messages on standard error, "ARGV0: ...", at the level the
 // user chose: -q never touches stderr, -Q (the default) prints warnings and
 // errors, -v adds what each input does and when it ends.
-import { libc } from "../sys/libc";
 import { strerror } from "../sys/libc";
+import { writeText } from "../sys/write-all";
 import type { Verbosity } from "./config";
 
 export class Reporter {
@@ -34,13 +34,8 @@ export class Reporter {
   }
 
   private line(text: string): void {
-    const bytes = Buffer.from(`${this.argv0}: ${text}\n`, "utf8");
-    let done = 0;
-    // Best effort, blocking like any C program's stderr: a stderr that fails
-    // has nowhere else to report to.
-    for (let tries = 0; done < bytes.length && tries < 64; tries++) {
-      const r = libc.write(2, bytes.subarray(done), bytes.length - done) as number;
-      if (r > 0) done += r;
-    }
+    // Blocking like any C program's stderr; a stderr that fails has
+    // nowhere else to report to.
+    writeText(2, `${this.argv0}: ${text}\n`);
   }
 }

@@ -5,6 +5,7 @@
 import { libc, errno, addressOf } from "../sys/libc";
 import { P } from "../sys/platform";
 import { writePointer } from "../sys/structs";
+import { writeFully, waitWritable } from "../sys/write-all";
 import type { IovecList } from "./receiver";
 
 export type WriteFailure = (sink: Sink, code: number) => void;
@@ -17,7 +18,6 @@ export class Sink {
   /** Bytes written successfully. */
   written = 0;
   private scratch: Uint32Array = new Uint32Array(0);
-  private readonly pollfd = new Int32Array(2);
 
   constructor(
     public fd: number,
@@ -46,23 +46,12 @@ export class Sink {
 
   /** Writes one plain buffer (messages, spool copies). */
   writeBuffer(buf: Uint8Array): boolean {
-    let done = 0;
-    while (done < buf.length) {
-      const r = libc.write(this.fd, addressOf(buf) + done, buf.length - done) as number;
-      if (r >= 0) {
-        done += r;
-        continue;
-      }
-      const e = errno();
-      if (e === P.errno.EINTR) continue;
-      if (e === P.errno.EAGAIN) {
-        this.waitWritable();
-        continue;
-      }
+    const e = writeFully(this.fd, buf);
+    if (e) {
       this.fail(e);
       return false;
     }
-    this.written += done;
+    this.written += buf.length;
     if (this.failing) this.recovered();
     return true;
   }
@@ -82,7 +71,7 @@ export class Sink {
         if (e === P.errno.EINTR) {
           // retry below
         } else if (e === P.errno.EAGAIN) {
-          this.waitWritable();
+          waitWritable(this.fd);
         } else {
           this.fail(e);
           return false;
@@ -111,12 +100,6 @@ export class Sink {
     }
     if (this.failing) this.recovered();
     return true;
-  }
-
-  private waitWritable(): void {
-    this.pollfd[0] = this.fd;
-    this.pollfd[1] = P.POLLOUT;
-    libc.poll(this.pollfd, 1, -1);
   }
 
   private fail(code: number): void {

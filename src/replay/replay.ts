@@ -2,8 +2,9 @@
 // the original order, optionally with the original timing (scaled).
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { libc, errno, strerror } from "../sys/libc";
-import { P } from "../sys/platform";
+import { strerror } from "../sys/libc";
+import { writeFully } from "../sys/write-all";
+import { SYSEXITS } from "../exit-status";
 import { parseRecord, LogFormatError, type TimeBound } from "./records";
 
 export interface ReplayConfig {
@@ -26,17 +27,8 @@ export class ReplayError extends Error {
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) {
-    const r = libc.write(fd, bytes.subarray(done), bytes.length - done) as number;
-    if (r >= 0) {
-      done += r;
-      continue;
-    }
-    const e = errno();
-    if (e === P.errno.EINTR || e === P.errno.EAGAIN) continue;
-    throw new ReplayError(`${fd === 1 ? "stdout" : "stderr"}: write: ${strerror(e)}`, 74);
-  }
+  const e = writeFully(fd, bytes);
+  if (e) throw new ReplayError(`${fd === 1 ? "stdout" : "stderr"}: write: ${strerror(e)}`, SYSEXITS.IOERR);
 }
 
 function resolveBound(b: TimeBound | undefined, first: bigint): bigint | undefined {
@@ -54,7 +46,7 @@ export async function replay(cfg: ReplayConfig): Promise<void> {
     await opened;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new ReplayError(`${cfg.path}: ${strerror(Math.abs(err.errno ?? 5))}`, 66);
+    throw new ReplayError(`${cfg.path}: ${strerror(Math.abs(err.errno ?? 5))}`, SYSEXITS.NOINPUT);
   }
   const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNo = 0;
@@ -69,7 +61,7 @@ export async function replay(cfg: ReplayConfig): Promise<void> {
     try {
       rec = parseRecord(line);
     } catch (e) {
-      if (e instanceof LogFormatError) throw new ReplayError(`${cfg.path}:${lineNo}: not a dtee capture log record (${e.message})`, 65);
+      if (e instanceof LogFormatError) throw new ReplayError(`${cfg.path}:${lineNo}: not a dtee capture log record (${e.message})`, SYSEXITS.DATAERR);
       throw e;
     }
     if (!rec) continue;
