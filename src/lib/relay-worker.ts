@@ -1,0 +1,178 @@
+// Worker entry of the library: runs dtee's data loop (runLoop over a
+// Receiver, tees through dtee's Router) on its own thread, where it may block
+// in poll, and hands the messages to the caller in chunks: each chunk is one
+// ArrayBuffer, transferred, holding many messages with their streams and
+// receive times. Back-pressure: while the caller has not taken enough of the
+// chunks already posted, this thread waits (Atomics.wait) and receives
+// nothing, so the command's writes block in the kernel, as with the CLI.
+import { Receiver, ReceiveError, type Batch } from "../relay/receiver";
+import { runLoop } from "../relay/loop";
+import { Router } from "../dtee/router";
+import { waitForExit } from "../relay/spawn";
+import { libc } from "../sys/libc";
+import { SysError } from "../sys/errors";
+import { CTRL, inFlightCredit, metaLayout, writeNanos, type WorkerPlan, type WorkerMessage, type ChunkLimits } from "./protocol";
+
+declare const self: Worker;
+
+/** A Receiver that says when the queue is empty, so a partly filled chunk goes out before the loop waits. */
+class IdleReceiver extends Receiver {
+  onIdle: () => void = () => {};
+  override receive(flags: number): number {
+    const n = super.receive(flags);
+    if (n === 0) this.onIdle();
+    return n;
+  }
+}
+
+function post(message: WorkerMessage, transfer?: ArrayBuffer[]): void {
+  if (transfer) self.postMessage(message, transfer);
+  else self.postMessage(message);
+}
+
+/**
+ * Collects batches into chunks and posts them, pacing on the caller. The
+ * message bytes are copied once, from the receive slots straight into the
+ * chunk's own buffer (uninitialised memory: nothing is zeroed first), which
+ * is then transferred, not copied, to the caller.
+ */
+class Chunker {
+  /** The chunk being filled, and its size so far. */
+  private data?: Uint8Array;
+  private bytes = 0;
+  private count = 0;
+  /** Buffer size for the next chunk: grows while chunks fill up, shrinks when the queue empties early. */
+  private capacity = 64 << 10;
+  private readonly times: Uint32Array;
+  private readonly lengths: Uint32Array;
+  private readonly streams: Uint8Array;
+  private readonly control: Int32Array;
+
+  constructor(
+    control: SharedArrayBuffer,
+    private readonly limits: ChunkLimits,
+    private readonly bytesOf: (index: number) => Uint8Array,
+  ) {
+    this.control = new Int32Array(control);
+    this.times = new Uint32Array(limits.messages * 2);
+    this.lengths = new Uint32Array(limits.messages);
+    this.streams = new Uint8Array(limits.messages);
+  }
+
+  private get discarding(): boolean {
+    return Atomics.load(this.control, CTRL.DISCARD) !== 0;
+  }
+
+  add(b: Batch): void {
+    const n = b.all.count;
+    if (n === 0 || this.discarding) return;
+    const size = b.all.bytes;
+    if (this.count > 0 && (this.count + n > this.limits.messages || this.bytes + size > this.data!.length)) {
+      this.capacity = Math.min(this.capacity * 2, this.limits.bytes);
+      this.flush();
+    }
+    if (!this.data) this.data = Buffer.allocUnsafeSlow(Math.max(this.capacity, size));
+    const data = this.data;
+    const words = b.all.words;
+    let at = this.bytes;
+    let i = this.count;
+    for (let k = 0; k < n; k++, i++) {
+      const len = words[k * 4 + 2]!;
+      if (len > 0) data.set(this.bytesOf(k), at);
+      at += len;
+      this.lengths[i] = len;
+      this.streams[i] = b.allStream[k]!;
+      writeNanos(this.times, i, b.timeSec[k]!, b.timeNsec[k]!);
+    }
+    this.count = i;
+    this.bytes = at;
+    if (this.count >= this.limits.messages || this.bytes >= this.limits.bytes) this.flush();
+  }
+
+  /** Posts what is collected (the queue is empty, or the chunk is full). */
+  flush(): void {
+    const count = this.count;
+    if (count === 0) return;
+    const bytes = this.bytes;
+    const data = this.data!;
+    this.data = undefined;
+    this.count = 0;
+    this.bytes = 0;
+    if (bytes * 4 < this.capacity) this.capacity = Math.max(this.capacity >> 1, 4096);
+    if (this.discarding) return;
+    const at = metaLayout(count);
+    const meta = new ArrayBuffer(at.size);
+    new Uint32Array(meta, at.times, count * 2).set(this.times.subarray(0, count * 2));
+    new Uint32Array(meta, at.lengths, count).set(this.lengths.subarray(0, count));
+    new Uint8Array(meta, at.streams, count).set(this.streams.subarray(0, count));
+    const c = this.control;
+    Atomics.add(c, CTRL.IN_FLIGHT, 1);
+    Atomics.add(c, CTRL.IN_FLIGHT_BYTES, inFlightCredit(bytes));
+    post({ kind: "chunk", data: data.buffer as ArrayBuffer, meta, count, bytes }, [data.buffer as ArrayBuffer, meta]);
+    // Wait for the consumer: nothing more is received meanwhile, so the
+    // kernel queue fills and the command's writes block.
+    for (;;) {
+      if (Atomics.load(c, CTRL.DISCARD) !== 0) return;
+      const chunks = Atomics.load(c, CTRL.IN_FLIGHT);
+      if (chunks === 0) return;
+      if (chunks < this.limits.inFlight && Atomics.load(c, CTRL.IN_FLIGHT_BYTES) < this.limits.inFlightBytes) return;
+      Atomics.wait(c, CTRL.IN_FLIGHT, chunks, 1000);
+    }
+  }
+}
+
+function relay(plan: WorkerPlan): WorkerMessage {
+  const receiver = new IdleReceiver(plan.input, plan.stdoutAddress, plan.stderrAddress, { timestamps: plan.timestamps });
+  const bytesOf = (index: number) => receiver.messageBytes(index);
+  const router = plan.route ? new Router(plan.route) : undefined;
+  router?.setByteSource(bytesOf);
+  const chunker = plan.events ? new Chunker(plan.control, plan.limits, bytesOf) : undefined;
+  let truncated = 0;
+  if (chunker) receiver.onIdle = () => chunker.flush();
+  const end: WorkerMessage = { kind: "end", teeFailed: false, truncated: 0 };
+  try {
+    const result = runLoop({
+      receiver,
+      input: plan.input,
+      pid: plan.pid,
+      pidfd: plan.pidfd,
+      wakefd: -1,
+      deliver: (batch) => {
+        truncated += batch.truncated;
+        router?.deliver(batch);
+        chunker?.add(batch);
+        return true;
+      },
+    });
+    if (result.kind === "exited") end.waitStatus = result.status;
+  } catch (e) {
+    chunker?.flush();
+    if (!(e instanceof SysError)) throw e;
+    end.relayFailure = { kind: e instanceof ReceiveError ? "io" : "internal", message: e.message };
+  } finally {
+    receiver.close();
+    // The input socket is ours to close: from now on the command's writes
+    // fail instead of blocking (only after a relay failure is it still running).
+    libc.close(plan.input);
+  }
+  if (end.waitStatus === undefined && end.relayFailure) {
+    try {
+      end.waitStatus = waitForExit(plan.pid);
+    } catch {
+      // Already reaped by the loop before it failed: the status is lost.
+    }
+  }
+  end.teeFailed = router?.ioError === true || truncated > 0;
+  end.truncated = truncated;
+  return end;
+}
+
+self.onmessage = (event: MessageEvent<WorkerPlan>) => {
+  let end: WorkerMessage;
+  try {
+    end = relay(event.data);
+  } catch (e) {
+    end = { kind: "end", teeFailed: false, truncated: 0, relayFailure: { kind: "internal", message: e instanceof Error ? e.message : String(e) } };
+  }
+  post(end);
+};
