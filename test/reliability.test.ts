@@ -579,12 +579,9 @@ describe("faults: TMPDIR unusable", () => {
     expect(cRan).toBe(true);
   });
 
-  test("unwritable (run as nobody): dtee 69 with EACCES; cronty runs the command", async () => {
-    const nobody = asNobody();
-    if (!nobody) {
-      console.log("skipped: cannot run as nobody here");
-      return;
-    }
+  const nobodyPrefix = asNobody();
+  test.skipIf(!nobodyPrefix)(`unwritable (run as nobody): dtee 69 with EACCES; cronty runs the command${nobodyPrefix ? "" : " [skipped: cannot run as nobody here]"}`, async () => {
+    const nobody = nobodyPrefix!;
     const t = freshDir("root-only-tmp", 0o755);
     const markers = freshDir("nobody-markers", 0o777);
     const { d, c, dRan, cRan } = await both(t, "unwritable", nobody, markers);

@@ -81,8 +81,9 @@ function byDefinitionOrder(a: string, b: string): number {
 }
 
 export function versionText(): string {
+  const meta = dteeCommand.meta as { name: string; version: string };
   return (
-    `dtee ${VERSION} (for Bun)\n` +
+    `${meta.name} ${meta.version} (for Bun)\n` +
     "Copyright 2026  the dtee for Bun authors\n" +
     "Licence GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n" +
     "This is free software: you are free to change and redistribute it.\n" +
@@ -92,7 +93,8 @@ export function versionText(): string {
 
 /** Parses dtee's arguments (after the program name). */
 export function parseDtee(argv0: string, args: readonly string[], cronty: boolean): DteeCli {
-  const defs: ArgsDef = { ...dteeArgs };
+  // The command's declaration is the one source of its options.
+  const defs: ArgsDef = { ...(dteeCommand.args as ArgsDef) };
   const parsed = getopt(args, { defs, stopAtFirstOperand: true, boost: true });
   const hint = `Try '${argv0} -h' for more information.`;
   if (!parsed.ok) return { kind: "usage-error", message: parsed.message, hint };

@@ -2,7 +2,7 @@
 // order made, with the stream and the kernel's receive time; then one exit
 // record. Schema (stable, version 1) is documented in the README.
 import { Sink } from "../relay/sink";
-import { STDOUT, type Batch } from "../relay/receiver";
+import { STDOUT, type Batch } from "../relay/batch";
 import { isoNanos, nanosString, type Instant } from "./clock";
 import type { Termination } from "./status";
 import { strsignal } from "../sys/libc";

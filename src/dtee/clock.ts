@@ -26,7 +26,3 @@ export function isoNanos(sec: number, nsec: number): string {
   return `${base.slice(0, 19)}.${String(nsec).padStart(9, "0")}Z`;
 }
 
-/** Parses the decimal nanosecond string back to an exact bigint. */
-export function parseNanos(s: string): bigint {
-  return BigInt(s);
-}

@@ -6,7 +6,7 @@
 import { libc, errno, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
 import { Sink } from "../relay/sink";
-import type { IovecList } from "../relay/receiver";
+import type { IovecList } from "../relay/batch";
 import { toBytes } from "./config";
 
 /** Opens the spool under `dir` (a byte string); the error text is dtee's message. */

@@ -3,7 +3,7 @@
 // while a line is open, the open line is ended first, and the interrupted
 // stream's continuation starts a new, prefixed line, so the file reads
 // line by line.
-import { STDOUT } from "../relay/receiver";
+import { STDOUT } from "../relay/batch";
 import { isoNanos } from "./clock";
 
 const NEWLINE = 0x0a;

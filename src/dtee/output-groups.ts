@@ -6,7 +6,7 @@
 // writev, message by message, one copy per output that takes the message.
 import { fstatSync } from "node:fs";
 import { Sink } from "../relay/sink";
-import { IovecList, STDOUT, STDERR, type Batch } from "../relay/receiver";
+import { IovecList, STDOUT, STDERR, type Batch } from "../relay/batch";
 
 /** Which streams an output takes: STDOUT, STDERR or both (a bit mask). */
 export type StreamMask = number;

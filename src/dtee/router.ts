@@ -6,7 +6,7 @@
 // until the first stderr message arrives.
 import { Sink } from "../relay/sink";
 import { CronSpool } from "./cron-spool";
-import { STDOUT, STDERR, type Batch } from "../relay/receiver";
+import { STDOUT, STDERR, type Batch } from "../relay/batch";
 import type { OutputStream } from "./config";
 import { printError } from "./messages";
 import { strerror } from "../sys/libc";

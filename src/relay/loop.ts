@@ -5,7 +5,8 @@
 import { libc, errno } from "../sys/libc";
 import { P } from "../sys/platform";
 import { SysError } from "../sys/errors";
-import type { Batch, Receiver } from "./receiver";
+import type { Receiver } from "./receiver";
+import type { Batch } from "./batch";
 import { pollExit, collectExit } from "./spawn";
 
 export interface LoopParams {

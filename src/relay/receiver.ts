@@ -8,10 +8,11 @@ import { toArrayBuffer } from "bun:ffi";
 import { P } from "../sys/platform";
 import { writePointer } from "../sys/structs";
 import { SysError } from "../sys/errors";
+import { Batch, STDOUT, STDERR } from "./batch";
+import { reserveSlots } from "./slots";
 
-/** Stream numbers: which output socket a message came from. */
-export const STDOUT = 1;
-export const STDERR = 2;
+// The batch types live in batch.ts; they are re-exported for the modules that receive.
+export { STDOUT, STDERR, IovecList, Batch } from "./batch";
 
 /** The largest datagram Linux delivers over AF_UNIX (measured: 4,263,616). */
 export const MAX_DATAGRAM = 4_263_616;
@@ -26,59 +27,6 @@ export class ReceiveError extends SysError {
     super("recvmmsg", code);
     this.name = "ReceiveError";
     this.message = `input socket: ${strerror(code)}`;
-  }
-}
-
-/** One iovec array with its entry count and byte total. */
-export class IovecList {
-  readonly words: Uint32Array;
-  readonly address: number;
-  count = 0;
-  bytes = 0;
-  constructor(capacity: number) {
-    this.words = new Uint32Array((capacity * P.iovecSize) / 4);
-    this.address = addressOf(this.words);
-  }
-}
-
-export class Batch {
-  /** Messages received in this batch, ignored ones included. */
-  received = 0;
-  readonly stdout: IovecList;
-  readonly stderr: IovecList;
-  /** Both streams in arrival order. */
-  readonly all: IovecList;
-  /** Consecutive same-stream runs in `all`: stream, first entry, entries, bytes. */
-  runCount = 0;
-  readonly runStream: Uint8Array;
-  readonly runStart: Int32Array;
-  readonly runLength: Int32Array;
-  readonly runBytes: Float64Array;
-  /** Messages from unknown senders (dropped), and truncated ones. */
-  foreign = 0;
-  truncated = 0;
-  /** For each entry of `all`: the receive slot holding its bytes, and its stream. */
-  readonly allSlot: Int32Array;
-  readonly allStream: Uint8Array;
-  /** For each entry of `all`, with timestamps on: kernel receive time (CLOCK_REALTIME). */
-  readonly timeSec: Float64Array;
-  readonly timeNsec: Float64Array;
-  constructor(capacity: number) {
-    this.allSlot = new Int32Array(capacity);
-    this.allStream = new Uint8Array(capacity);
-    this.timeSec = new Float64Array(capacity);
-    this.timeNsec = new Float64Array(capacity);
-    this.stdout = new IovecList(capacity);
-    this.stderr = new IovecList(capacity);
-    this.all = new IovecList(capacity);
-    this.runStream = new Uint8Array(capacity);
-    this.runStart = new Int32Array(capacity);
-    this.runLength = new Int32Array(capacity);
-    this.runBytes = new Float64Array(capacity);
-  }
-
-  allStreamOf(index: number): number {
-    return this.allStream[index]!;
   }
 }
 
@@ -126,52 +74,13 @@ export class Receiver {
     if (!P.mmsghdr.size) throw new Error("recvmmsg is not available on this platform");
     // 32: more than one sender can queue (max_dgram_qlen is 10 per sender
     // here), few enough that 64 KiB writes keep only 2 MiB of slots warm.
-    let slots = options.slots ?? 32;
+    const slots = options.slots ?? 32;
     this.expected = [stdoutAddress, stderrAddress];
-    // Address space only: pages become resident as messages touch them, so
-    // small messages cost a page per slot while one 4 MiB write still fits.
-    // Under strict overcommit (MAP_NORESERVE ignored) the reservation can be
-    // refused: then fewer slots, and at worst a smaller slot size (larger
-    // writes are then cut and reported as truncated).
-    let arena = 0;
-    let slotSize = options.slotSize ?? 4_325_376; // MAX_DATAGRAM rounded up to 64 KiB
-    let mmapError = 0;
-    for (;;) {
-      arena = libc.mmap(
-        null,
-        slots * slotSize,
-        P.PROT_READ | P.PROT_WRITE,
-        P.MAP_PRIVATE | P.MAP_ANONYMOUS | P.MAP_NORESERVE,
-        -1,
-        0,
-      ) as unknown as number;
-      // MAP_FAILED is (void *)-1, which comes back as a number above 2^53.
-      if (arena && arena <= Number.MAX_SAFE_INTEGER) break;
-      arena = 0;
-      mmapError = errno();
-      if (slots > 4) slots = Math.max(4, slots >> 2);
-      else if (slotSize > 262_144) slotSize = 262_144;
-      else break;
-    }
-    if (!arena) {
-      // Every reservation was refused (the command is already running, so
-      // giving up would lose its output): take the slots from the
-      // JavaScript heap instead, whole-size first.
-      for (const size of [options.slotSize ?? 4_325_376, Math.min(options.slotSize ?? 262_144, 262_144)]) {
-        try {
-          this.heapArena = new Uint8Array(slots * size);
-          slotSize = size;
-          break;
-        } catch {
-          // too large: try the smaller size
-        }
-      }
-      if (!this.heapArena) throw new SysError("mmap", mmapError || P.ENOMEM);
-      arena = addressOf(this.heapArena);
-    }
-    this.slots = slots;
-    this.slotSize = slotSize;
-    this.arena = arena;
+    const reserved = reserveSlots(slots, options.slotSize ?? Math.ceil(MAX_DATAGRAM / 65536) * 65536, options.slotSize);
+    this.heapArena = reserved.heap;
+    this.slots = reserved.slots;
+    this.slotSize = reserved.slotSize;
+    this.arena = reserved.address;
     this.names = new Uint8Array(this.slots * NAME_SLOT);
     const namesAddress = addressOf(this.names);
     this.headers = new Uint32Array((this.slots * P.mmsghdr.size) / 4);
@@ -199,8 +108,6 @@ export class Receiver {
     }
     this.controllenWord = P.msghdr.controllen / 4;
     if (options.timestamps && P.SO_TIMESTAMPNS) {
-      const one = new Int32Array([1]);
-      if (libc.setsockopt(fd, P.SOL_SOCKET, P.SO_TIMESTAMPNS, one, 4) !== 0) throw new SysError("setsockopt(SO_TIMESTAMPNS)", errno());
       const space = P.cmsg.timespecSpace;
       const control = new Uint8Array(this.slots * space);
       this.control = new DataView(control.buffer);
@@ -361,7 +268,7 @@ export class Receiver {
 
   /**
    * Gives back the pages large messages touched once they have been written
-   * out, so a burst of 4 MiB writes does not keep 64 x 4 MiB resident.
+   * out, so a burst of 4 MiB writes does not keep 32 x 4 MiB resident.
    */
   releaseIfLarge(limit = 32 << 20): void {
     if (this.touchedLarge < limit || this.heapArena) return;

@@ -6,7 +6,7 @@ import { libc, errno, addressOf } from "../sys/libc";
 import { P } from "../sys/platform";
 import { writePointer } from "../sys/structs";
 import { writeFully, waitWritable } from "../sys/write-all";
-import type { IovecList } from "./receiver";
+import type { IovecList } from "./batch";
 
 export type WriteFailure = (sink: Sink, code: number) => void;
 

@@ -32,7 +32,7 @@ export function systemBufferLimits(): { send: number; receive: number } {
   return { send: readLimit(P.wmemMaxPath), receive: readLimit(P.rmemMaxPath) };
 }
 
-/** Sets a socket buffer no smaller than `minimum`; the kernel may cap it. */
+/** Raises a socket buffer to at least `size` (never lowers it); the kernel may cap it. */
 export function setBuffer(fd: number, option: number, size: number): void {
   if (size <= 0) return;
   const value = new Int32Array([size]);

@@ -11,57 +11,108 @@ import { P } from "./platform";
 
 const { i32, u32, i64, u64, i64_fast, ptr: pointer, i16, cstring: cstringArg } = FFIType;
 
+// Each binding with its C declaration (the name actually linked where it
+// differs: see linkedName).
 const signatures = {
+  // int socket(int domain, int type, int protocol)
   socket: { args: [i32, i32, i32], returns: i32 },
+  // int bind(int fd, const struct sockaddr *addr, socklen_t len)
   bind: { args: [i32, pointer, u32], returns: i32 },
+  // int connect(int fd, const struct sockaddr *addr, socklen_t len)
   connect: { args: [i32, pointer, u32], returns: i32 },
+  // int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
   setsockopt: { args: [i32, i32, i32, pointer, u32], returns: i32 },
+  // int getsockopt(int fd, int level, int name, void *value, socklen_t *len)
   getsockopt: { args: [i32, i32, i32, pointer, pointer], returns: i32 },
+  // int shutdown(int fd, int how)
   shutdown: { args: [i32, i32], returns: i32 },
+  // ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
   recvmsg: { args: [i32, pointer, i32], returns: i64_fast },
+  // int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
   recvmmsg: { args: [i32, pointer, u32, i32, pointer], returns: i32 },
+  // ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
   sendmsg: { args: [i32, pointer, i32], returns: i64_fast },
+  // ssize_t send(int fd, const void *buf, size_t len, int flags)
   send: { args: [i32, pointer, u64, i32], returns: i64_fast },
+  // ssize_t read(int fd, void *buf, size_t count)
   read: { args: [i32, pointer, u64], returns: i64_fast },
+  // ssize_t write(int fd, const void *buf, size_t count)
   write: { args: [i32, pointer, u64], returns: i64_fast },
+  // ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
   writev: { args: [i32, pointer, i32], returns: i64_fast },
+  // int poll(struct pollfd *fds, nfds_t nfds, int timeout)
   poll: { args: [pointer, u64, i32], returns: i32 },
+  // int fcntl64(int fd, int cmd, ...): one int argument, the only kind we pass
   fcntl: { args: [i32, i32, i64], returns: i32 },
+  // int open64(const char *path, int flags, mode_t mode)
   open: { args: [pointer, i32, u32], returns: i32 },
+  // int close(int fd)
   close: { args: [i32], returns: i32 },
+  // int unlink(const char *path)
   unlink: { args: [pointer], returns: i32 },
+  // char *mkdtemp(char *template)
   mkdtemp: { args: [pointer], returns: pointer },
+  // int rmdir(const char *path)
   rmdir: { args: [pointer], returns: i32 },
+  // off64_t lseek64(int fd, off64_t offset, int whence)
   lseek: { args: [i32, i64, i32], returns: i64_fast },
+  // int ftruncate64(int fd, off64_t length)
   ftruncate: { args: [i32, i64], returns: i32 },
+  // ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t count)
   sendfile: { args: [i32, i32, pointer, u64], returns: i64_fast },
+  // ssize_t splice(int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len, unsigned int flags)
   splice: { args: [i32, pointer, i32, pointer, u64, u32], returns: i64_fast },
+  // ssize_t tee(int fd_in, int fd_out, size_t len, unsigned int flags)
   tee: { args: [i32, i32, u64, u32], returns: i64_fast },
+  // int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
   posix_spawnp: { args: [pointer, pointer, pointer, pointer, pointer, pointer], returns: i32 },
+  // int posix_spawn_file_actions_init(posix_spawn_file_actions_t *actions)
   posix_spawn_file_actions_init: { args: [pointer], returns: i32 },
+  // int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *actions)
   posix_spawn_file_actions_destroy: { args: [pointer], returns: i32 },
+  // int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *actions, int fd, int newfd)
   posix_spawn_file_actions_adddup2: { args: [pointer, i32, i32], returns: i32 },
+  // int posix_spawnattr_init(posix_spawnattr_t *attr)
   posix_spawnattr_init: { args: [pointer], returns: i32 },
+  // int posix_spawnattr_destroy(posix_spawnattr_t *attr)
   posix_spawnattr_destroy: { args: [pointer], returns: i32 },
+  // int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags)
   posix_spawnattr_setflags: { args: [pointer, i16], returns: i32 },
+  // int posix_spawnattr_setsigdefault(posix_spawnattr_t *attr, const sigset_t *set)
   posix_spawnattr_setsigdefault: { args: [pointer, pointer], returns: i32 },
+  // int posix_spawnattr_setsigmask(posix_spawnattr_t *attr, const sigset_t *set)
   posix_spawnattr_setsigmask: { args: [pointer, pointer], returns: i32 },
+  // pid_t waitpid(pid_t pid, int *status, int options)
   waitpid: { args: [i32, pointer, i32], returns: i32 },
+  // int kill(pid_t pid, int sig)
   kill: { args: [i32, i32], returns: i32 },
+  // pid_t getpid(void)
   getpid: { args: [], returns: i32 },
-  // Six arguments: the most any syscall we make takes; unused ones are 0.
+  // long syscall(long number, ...): six arguments, the most any syscall we make takes; unused ones are 0
   syscall: { args: [i64, i64, i64, i64, i64, i64], returns: i64_fast },
+  // int eventfd(unsigned int initval, int flags)
   eventfd: { args: [u32, i32], returns: i32 },
+  // sighandler_t signal(int sig, sighandler_t handler): SIG_DFL and SIG_IGN only, as integers
   signal: { args: [i32, i64], returns: i64 },
+  // int raise(int sig)
   raise: { args: [i32], returns: i32 },
+  // char *strerror(int errnum)
   strerror: { args: [i32], returns: pointer },
+  // char *strsignal(int sig)
   strsignal: { args: [i32], returns: pointer },
+  // int isatty(int fd)
   isatty: { args: [i32], returns: i32 },
+  // void *mmap64(void *addr, size_t length, int prot, int flags, int fd, off64_t offset)
   mmap: { args: [pointer, u64, i32, i32, i32, i64], returns: pointer },
+  // int munmap(void *addr, size_t length)
   munmap: { args: [pointer, u64], returns: i32 },
+  // int madvise(void *addr, size_t length, int advice)
   madvise: { args: [pointer, u64, i32], returns: i32 },
+  // int *__errno_location(void): this thread's errno
   __errno_location: { args: [], returns: pointer },
+  // int clock_gettime(clockid_t clock, struct timespec *tp)
   clock_gettime: { args: [i32, pointer], returns: i32 },
+  // int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
   prctl: { args: [i32, u64, u64, u64, u64], returns: i32 },
 } satisfies Record<string, FFIFunction>;
 
