@@ -34,7 +34,9 @@ export class CronSpool {
     private readonly dir: string,
     private readonly report: (message: string) => void,
   ) {
-    this.sink = new Sink(fd, "spool", (_sink, code) => this.report(`error writing to buffer file in ${this.dir}: ${strerror(code)}`));
+    this.sink = new Sink(fd, "spool", {
+      onFailure: (_sink, code) => this.report(`error writing to buffer file in ${this.dir}: ${strerror(code)}`),
+    });
   }
 
   /** Still holding stdout. */

@@ -76,12 +76,12 @@ export class Router {
     };
     // A failing file is reported once per run of failures; our own stdout
     // and stderr on every failed write, as dtee does.
-    this.out = new Sink(plan.stdoutFd, "stdout", onStdFailure, undefined, true);
-    this.err = new Sink(plan.stderrFd, "stderr", onStdFailure, undefined, true);
+    this.out = new Sink(plan.stdoutFd, "stdout", { onFailure: onStdFailure, reportEveryFailure: true });
+    this.err = new Sink(plan.stderrFd, "stderr", { onFailure: onStdFailure, reportEveryFailure: true });
     const tagged = plan.tagging !== undefined && (plan.tagging.tag || plan.tagging.timestamps);
     const files: OutputTarget[] = [];
     for (const f of plan.files) {
-      const sink = new Sink(f.fd, f.path, onFileFailure);
+      const sink = new Sink(f.fd, f.path, { onFailure: onFileFailure });
       if (f.stream === "combined" && tagged) this.combinedFiles.push(sink);
       else files.push({ sink, streams: f.stream === "stdout" ? STDOUT : f.stream === "stderr" ? STDERR : BOTH_STREAMS });
     }
@@ -95,7 +95,7 @@ export class Router {
     const all = plan.spoolFd === undefined ? groupBySharedFile([...terminal, ...files]) : [];
     this.terminalInUnits = all.some((u) => u.members.length > 1 && (u.sink === this.out || u.sink === this.err) && !this.isStdioPair(u));
     this.units = this.terminalInUnits ? all : groupBySharedFile(files);
-    if (plan.log) this.log = new CaptureLog(new Sink(plan.log.fd, plan.log.path, onFileFailure));
+    if (plan.log) this.log = new CaptureLog(new Sink(plan.log.fd, plan.log.path, { onFailure: onFileFailure }));
     if (plan.tagging && (plan.tagging.tag || plan.tagging.timestamps)) this.tagger = new LineTagger(plan.tagging);
     if (plan.spoolFd !== undefined) {
       this.spool = this.cronSpool = new CronSpool(plan.spoolFd, plan.spoolDir ?? "", (message) => {

@@ -19,14 +19,25 @@ export class Sink {
   written = 0;
   private scratch: Uint32Array = new Uint32Array(0);
 
+  private readonly onFailure: WriteFailure;
+  private readonly onSuccess?: (sink: Sink) => void;
+  private readonly reportEveryFailure: boolean;
+
   constructor(
     public fd: number,
     readonly name: string,
-    private readonly onFailure: WriteFailure,
-    private readonly onSuccess?: (sink: Sink) => void,
-    /** Report every failed write, not only the first of a run of failures. */
-    private readonly reportEveryFailure = false,
-  ) {}
+    options: {
+      /** Called for a failed write: for the first of a run of failures, or every one with `reportEveryFailure`. */
+      onFailure: WriteFailure;
+      /** Called when a write succeeds after failures. */
+      onSuccess?: (sink: Sink) => void;
+      reportEveryFailure?: boolean;
+    },
+  ) {
+    this.onFailure = options.onFailure;
+    this.onSuccess = options.onSuccess;
+    this.reportEveryFailure = options.reportEveryFailure ?? false;
+  }
 
   /** Writes entries [start, start + count) of `list`, `bytes` in total. */
   writeRange(list: IovecList, start: number, count: number, bytes: number): boolean {

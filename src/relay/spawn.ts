@@ -6,7 +6,7 @@ import { accessSync, statSync, constants as fsConstants } from "node:fs";
 import { libc, errno, asPointer } from "../sys/libc";
 import { P } from "../sys/platform";
 import { CStringArray, bytesOf } from "../sys/structs";
-import { SysError } from "../sys/errors";
+import { SysError, check } from "../sys/errors";
 
 export interface SpawnRequest {
   /** Strings are passed as UTF-8; byte arrays exactly as they are. */
@@ -131,20 +131,16 @@ function spawnWith(req: SpawnRequest, command: readonly (string | Uint8Array)[],
   const envp = new CStringArray(envEntries);
   const pid = new Int32Array(1);
 
-  let rc = libc.posix_spawn_file_actions_init(actions);
-  if (rc !== 0) throw new SysError("posix_spawn_file_actions_init", rc);
+  check("posix_spawn_file_actions_init", libc.posix_spawn_file_actions_init(actions));
   try {
-    if (req.stdout !== undefined && (rc = libc.posix_spawn_file_actions_adddup2(actions, req.stdout, 1)) !== 0)
-      throw new SysError("posix_spawn_file_actions_adddup2", rc);
-    if (req.stderr !== undefined && (rc = libc.posix_spawn_file_actions_adddup2(actions, req.stderr, 2)) !== 0)
-      throw new SysError("posix_spawn_file_actions_adddup2", rc);
-    if ((rc = libc.posix_spawnattr_init(attr)) !== 0) throw new SysError("posix_spawnattr_init", rc);
+    if (req.stdout !== undefined) check("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, req.stdout, 1));
+    if (req.stderr !== undefined) check("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, req.stderr, 2));
+    check("posix_spawnattr_init", libc.posix_spawnattr_init(attr));
     try {
-      libc.posix_spawnattr_setsigdefault(attr, toDefault);
-      libc.posix_spawnattr_setsigmask(attr, mask);
-      rc = libc.posix_spawnattr_setflags(attr, P.POSIX_SPAWN_SETSIGDEF | P.POSIX_SPAWN_SETSIGMASK);
-      if (rc !== 0) throw new SysError("posix_spawnattr_setflags", rc);
-      rc = libc.posix_spawnp(pid, argv.strings[0]!, actions, attr, asPointer(argv.address), asPointer(envp.address));
+      check("posix_spawnattr_setsigdefault", libc.posix_spawnattr_setsigdefault(attr, toDefault));
+      check("posix_spawnattr_setsigmask", libc.posix_spawnattr_setsigmask(attr, mask));
+      check("posix_spawnattr_setflags", libc.posix_spawnattr_setflags(attr, P.POSIX_SPAWN_SETSIGDEF | P.POSIX_SPAWN_SETSIGMASK));
+      const rc = libc.posix_spawnp(pid, argv.strings[0]!, actions, attr, asPointer(argv.address), asPointer(envp.address));
       if (rc !== 0) throw PROCESS_CREATION_ERRORS.has(rc) ? new ForkError(rc) : new ExecError(rc);
     } finally {
       libc.posix_spawnattr_destroy(attr);

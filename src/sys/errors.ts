@@ -11,3 +11,8 @@ export class SysError extends Error {
     this.name = "SysError";
   }
 }
+
+/** For the calls that return an error number (0 for success), as the posix_spawn family does. */
+export function check(op: string, rc: number): void {
+  if (rc !== 0) throw new SysError(op, rc);
+}
