@@ -66,27 +66,24 @@ class Chunker {
   add(b: Batch): void {
     const n = b.all.count;
     if (n === 0 || this.discarding) return;
-    const size = b.all.bytes;
-    if (this.count > 0 && (this.count + n > this.limits.messages || this.bytes + size > this.data!.length)) {
-      this.capacity = Math.min(this.capacity * 2, this.limits.bytes);
-      this.flush();
-    }
-    if (!this.data) this.data = Buffer.allocUnsafeSlow(Math.max(this.capacity, size));
-    const data = this.data;
     const words = b.all.words;
-    let at = this.bytes;
-    let i = this.count;
-    for (let k = 0; k < n; k++, i++) {
+    for (let k = 0; k < n; k++) {
       const len = words[k * 4 + 2]!;
-      if (len > 0) data.set(this.bytesOf(k), at);
-      at += len;
+      if (this.count > 0 && (this.count === this.limits.messages || this.bytes + len > this.data!.length)) {
+        // Full: the next chunk may be larger (up to the limit).
+        this.capacity = Math.min(this.capacity * 2, this.limits.bytes);
+        this.flush();
+        if (this.discarding) return;
+      }
+      // A message larger than the limit gets a chunk of its own size.
+      this.data ??= Buffer.allocUnsafeSlow(Math.max(this.capacity, len));
+      const i = this.count++;
+      if (len > 0) this.data.set(this.bytesOf(k), this.bytes);
+      this.bytes += len;
       this.lengths[i] = len;
       this.streams[i] = b.allStream[k]!;
       writeNanos(this.times, i, b.timeSec[k]!, b.timeNsec[k]!);
     }
-    this.count = i;
-    this.bytes = at;
-    if (this.count >= this.limits.messages || this.bytes >= this.limits.bytes) this.flush();
   }
 
   /** Posts what is collected (the queue is empty, or the chunk is full). */
