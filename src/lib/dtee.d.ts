@@ -49,6 +49,14 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** Default "inherit", as the dtee command does. */
   stdin?: StdinOption;
+  /**
+   * dtee's --line-buffered: ask the command's runtime to write stdout line
+   * by line (C stdio through coreutils' libstdbuf.so, as `stdbuf -oL`;
+   * Python through PYTHONUNBUFFERED=1), so lines printed to stdout and
+   * stderr keep their printed order. Changes the environment as the dtee
+   * command does; without libstdbuf.so only Python is switched.
+   */
+  lineBuffered?: boolean;
   /** Files to copy the output to, as the dtee command's -o/-e/-c options. */
   files?: readonly OutputFile[];
   /**

@@ -12,6 +12,7 @@ import { ExecError, ForkError, openPidfd } from "../relay/spawn";
 import { openOutputs } from "../dtee/outputs";
 import { decodeWaitStatus, describeTermination, shellStatus } from "../dtee/status";
 import type { RoutePlan } from "../dtee/router";
+import { findLibstdbuf, lineBufferedEnviron } from "../dtee/line-buffering";
 import { startCommand, DirectoryError, type StdinPlan } from "./spawn";
 import { openPipe, pumpStdin, type StdinData } from "./stdin";
 import { acquireWorker, releaseWorker } from "./pool";
@@ -396,7 +397,7 @@ export function run(command: readonly string[], options: RunOptions = {}): DteeP
   options.signal?.throwIfAborted();
   const killSignal = signalNumber(options.killSignal);
   const events = options.events !== false;
-  const env = options.env ?? process.env;
+  const env = options.lineBuffered ? lineBuffered(options.env ?? process.env) : (options.env ?? process.env);
   const tmpdir = options.tmpdir ?? (process.env.TMPDIR || "/tmp");
   const tee = options.tee === true ? { stdout: true, stderr: true } : options.tee || {};
 
@@ -488,6 +489,26 @@ export function run(command: readonly string[], options: RunOptions = {}): DteeP
     proc.onEnd(() => clearTimeout(timer));
   }
   return proc;
+}
+
+/**
+ * dtee's --line-buffered for the environment given: coreutils' libstdbuf.so
+ * preloaded with _STDBUF_O=L (C stdio) and PYTHONUNBUFFERED=1, as the dtee
+ * command sets them. Without libstdbuf.so only Python is switched (the dtee
+ * command prints a warning then; a library stays quiet).
+ */
+function lineBuffered(env: Record<string, string | undefined>): Record<string, string> {
+  const entries = Object.entries(env)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => Buffer.from(`${k}=${v}`));
+  const lib = findLibstdbuf(entries);
+  const out: Record<string, string> = {};
+  for (const entry of lineBufferedEnviron(entries, "path" in lib ? lib.path : undefined)) {
+    const text = entry.toString();
+    const at = text.indexOf("=");
+    out[text.slice(0, at)] = text.slice(at + 1);
+  }
+  return out;
 }
 
 function translateStartError(e: unknown, name: string): Error {
