@@ -74,18 +74,30 @@ describe("profile table", () => {
     expect(p.receiveBuffer).toBe(512 * KiB);
   });
 
-  test("the Hurd blocks, truncates above 4 KB and cannot change its buffer", () => {
+  test("the Hurd blocks, truncates above 4 KB, cannot change its buffer, and has no sender addresses: unsupported", () => {
     const p = profile("hurd");
     expect(p.whenFull).toBe("block");
     expect(p.truncateAbove).toBe(4096);
     expect(p.fixedBuffer).toBe(true);
     expect(p.sendBuffer).toBe("default");
+    expect(p.senderAddresses).toBe(false);
+    expect(p.unsupported).toContain("no sender addresses");
   });
 
-  test("Cygwin blocks with a 2 MB buffer", () => {
+  test("Cygwin blocks with a 2 MB buffer, and its security warning is carried", () => {
     const p = profile("cygwin");
     expect(p.whenFull).toBe("block");
     expect(p.sendBuffer).toBe(2048 * KiB);
+    expect(p.kernel).toBeNull();
+    expect(p.caveat).toContain("UDP on localhost");
+  });
+
+  test("each BSD row's receive side follows its own kernel; the rest use Linux's queue for real", () => {
+    for (const p of PROFILES) {
+      const bsd = ["freebsd", "openbsd", "darwin", "netbsd", "dragonfly"].includes(p.name);
+      expect(p.kernel).toBe(bsd ? (p.name as never) : null);
+      expect(p.unsupported === null).toBe(p.name !== "hurd");
+    }
   });
 
   test("native is the only row that emulates nothing", () => {
@@ -139,6 +151,9 @@ function fakeReport(over: Partial<ProducerReport> = {}): ProducerReport {
     errors: 0,
     errorBytes: 0,
     errnos: {},
+    overflows: 0,
+    stalls: 0,
+    stallNs: 0,
     ...over,
   };
 }
@@ -155,6 +170,8 @@ function fakeRun(over: Partial<RunRecord>): RunRecord {
     bytesRelayed: 100 * 4096,
     messagesShort: 0,
     producer: fakeReport(),
+    receive: { taken: 100, ignored: 0, ignoredBytes: 0, errors: 0, lossReported: 0 },
+    emulation: null,
     ...over,
   };
 }
@@ -361,16 +378,19 @@ describe("real relay runs", () => {
     });
   });
 
-  test("hurd: writes above 4 KiB lose everything past the first 4096 bytes", () => {
+  test("hurd: no sender addresses, so the relay ignores everything; writes above 4 KiB are cut on the way", () => {
     withContext((ctx) => {
       const r = runOnce(scenario("hurd", 10_000, 20), ctx, 2);
-      expect(r.messagesDelivered).toBe(20);
-      expect(r.bytesDelivered).toBe(20 * 4096);
-      expect(r.messagesShort).toBe(20);
+      expect(r.messagesDelivered).toBe(0);
+      expect(r.bytesDelivered).toBe(0);
+      expect(r.receive.ignored).toBe(20);
+      expect(r.receive.ignoredBytes).toBe(20 * 4096);
       expect(r.producer.truncatedBytes).toBe(20 * (10_000 - 4096));
-      const small = runOnce(scenario("hurd", 4096, 20), ctx, 3);
-      expect(small.bytesDelivered).toBe(20 * 4096);
-      expect(small.messagesShort).toBe(0);
+      const result = aggregate(scenario("hurd", 10_000, 20), "profile", [r]);
+      expect(result.unsupported).toContain("no sender addresses");
+      expect(result.writesTruncated).toBe(20);
+      expect(result.messagesIgnored).toBe(20);
+      expect(checkBooks(result)).toEqual([]);
     });
   });
 
@@ -502,8 +522,18 @@ describe("JSON schema, end to end", () => {
         doc.results.find((x: { profile: string; writeSize: number }) => x.profile === p && x.writeSize === s);
       expect(find("linux", 8192).bytesLost).toBe(0);
       expect(find("linux", 64).bytesLost).toBe(0);
-      expect(find("hurd", 64).bytesLost).toBe(0);
-      expect(find("hurd", 8192).bytesLost).toBe(2 * 40 * (8192 - 4096));
+      // The Hurd: nothing arrives from a known sender; the cut is still counted.
+      expect(find("hurd", 64).bytesDelivered).toBe(0);
+      expect(find("hurd", 64).messagesIgnored).toBe(2 * 40);
+      expect(find("hurd", 64).unsupported).toContain("no sender addresses");
+      expect(find("hurd", 8192).bytesTruncated).toBe(2 * 40 * (8192 - 4096));
+      expect(find("hurd", 8192).bytesIgnored).toBe(2 * 40 * 4096);
+      // Receive-side loss causes are present on every result (schema 1 additions).
+      for (const res of doc.results) {
+        for (const key of ["messagesLostBufferFull", "bytesLostBufferFull", "receiveErrors", "messagesLostReported", "messagesIgnored", "bytesIgnored"])
+          expect(typeof res[key]).toBe("number");
+      }
+      expect(find("freebsd", 64).emulatedBuffer.hiwat).toBe(512 * KiB);
       const chart = readFileSync(svg, "utf8");
       expect(chart).toStartWith("<svg ");
       for (const p of ["linux", "hurd", "freebsd"]) expect(chart).toContain(`>${p} (`);
@@ -513,7 +543,7 @@ describe("JSON schema, end to end", () => {
     } finally {
       cleanup();
     }
-  });
+  }, 30_000);
 
   test("the table names every profile it ran", () => {
     const rows = renderResults([

@@ -1,10 +1,12 @@
 // The arithmetic of a scenario: per-run records in, one result out. Loss is
 // what was written minus what reached the output file; what the producer saw
-// (refused, cut, failed writes) must add up to the same figure, and any
-// difference is reported as unaccounted rather than hidden.
+// (refused, cut, failed writes) and what the relay's receive side saw
+// (datagrams without a sender address) must add up to the same figure, and
+// any difference is reported as unaccounted rather than hidden.
 import { P } from "../sys/platform";
-import type { RunRecord, Scenario } from "./relay-run";
+import type { EmulatedBuffer, RunRecord, Scenario } from "./relay-run";
 import type { WhenFull } from "./profiles";
+import type { TimeStat } from "./repeat";
 
 export interface Stat {
   min: number;
@@ -26,14 +28,18 @@ export interface BenchResult {
   bufferSetting: "profile" | number;
   /** Messages per second the producer was paced at; 0 for as fast as it could. */
   rate: number;
+  /** The bytes per second that pace came from (--byte-rates); 0 when paced by writes or not at all. */
+  byteRate: number;
+  /** Datagrams the relay took per receive call; 0: its own batch. */
+  batch: number;
   streams: "out" | "both";
   repeats: number;
   messagesPerRun: number;
   /** Delivered messages and bytes per second of each run. */
   messagesPerSecond: Stat;
   bytesPerSecond: Stat;
-  /** Run time: producer's first write to the relay's last delivery. */
-  seconds: Stat;
+  /** Run time: producer's first write to the relay's last delivery (mitata's statistics). */
+  seconds: TimeStat;
   /** Writes the producer made per second (attempted, lost ones included): the write rate. */
   writesPerSecond: Stat;
   // Totals over all repeats.
@@ -55,8 +61,27 @@ export interface BenchResult {
   errors: Record<string, number>;
   /** bytesLost / bytesWritten. */
   lossRatio: number;
-  /** bytesLost not explained by what the producer saw (0 unless the relay itself lost data). */
+  /** bytesLost not explained by what the producer and the receive side saw (0 unless the relay itself lost data). */
   bytesUnaccounted: number;
+  // Receive-side loss causes (schema 1 additions).
+  /** Datagrams the (emulated) receive buffer had no room for: lost there, the writer got ENOBUFS. */
+  messagesLostBufferFull: number;
+  bytesLostBufferFull: number;
+  /** Receive calls that failed with ENOBUFS, reporting that loss to the relay (NetBSD). */
+  receiveErrors: number;
+  /** Of messagesLostBufferFull, those a receive error reported. */
+  messagesLostReported: number;
+  /** Datagrams the relay received without a sender address it knows, and ignored (the Hurd). */
+  messagesIgnored: number;
+  bytesIgnored: number;
+  /** Writes cut at the profile's truncation size (delivered or not). */
+  writesTruncated: number;
+  /** Times an admitted write waited for Linux's transport (the emulation's limit; 0 when it held). */
+  transportStalls: number;
+  /** Why dtee does not work at all under this profile; null where it does. */
+  unsupported: string | null;
+  /** The BSD receive buffer the run emulated; null for the others. */
+  emulatedBuffer: EmulatedBuffer | null;
 }
 
 export function median(values: readonly number[]): number {
@@ -81,8 +106,13 @@ function perSecond(count: number, ns: number): number {
   return ns > 0 ? (count * 1e9) / ns : 0;
 }
 
-/** Combines the measured runs of one scenario into its result. */
-export function aggregate(s: Scenario, bufferSetting: "profile" | number, runs: readonly RunRecord[]): BenchResult {
+/** Combines the measured runs of one scenario into its result; `seconds` are mitata's time statistics. */
+export function aggregate(
+  s: Scenario,
+  bufferSetting: "profile" | number,
+  runs: readonly RunRecord[],
+  seconds?: TimeStat,
+): BenchResult {
   let messagesWritten = 0;
   let messagesDelivered = 0;
   let bytesWritten = 0;
@@ -93,8 +123,22 @@ export function aggregate(s: Scenario, bufferSetting: "profile" | number, runs: 
   let truncatedBytes = 0;
   let writeErrors = 0;
   let errorBytes = 0;
+  let bufferFull = 0;
+  let receiveErrors = 0;
+  let lostReported = 0;
+  let ignored = 0;
+  let ignoredBytes = 0;
+  let cutWrites = 0;
+  let stalls = 0;
   const errors: Record<string, number> = {};
   for (const r of runs) {
+    bufferFull += r.producer.overflows ?? 0;
+    receiveErrors += r.receive.errors;
+    lostReported += r.receive.lossReported;
+    ignored += r.receive.ignored;
+    ignoredBytes += r.receive.ignoredBytes;
+    cutWrites += r.producer.truncated;
+    stalls += r.producer.stalls ?? 0;
     messagesWritten += r.messagesWritten;
     messagesDelivered += r.messagesDelivered;
     bytesWritten += r.bytesWritten;
@@ -120,12 +164,14 @@ export function aggregate(s: Scenario, bufferSetting: "profile" | number, runs: 
     receiveBuffer: runs[0]?.receiveBuffer ?? 0,
     bufferSetting,
     rate: s.rate,
+    byteRate: s.byteRate ?? 0,
+    batch: s.batch ?? 0,
     streams: s.streams,
     repeats: runs.length,
     messagesPerRun: s.count,
     messagesPerSecond: summarize(runs.map((r) => perSecond(r.messagesDelivered, r.elapsedNs))),
     bytesPerSecond: summarize(runs.map((r) => perSecond(r.bytesDelivered, r.elapsedNs))),
-    seconds: summarize(runs.map((r) => r.elapsedNs / 1e9)),
+    seconds: seconds ?? timeStat(runs.map((r) => r.elapsedNs / 1e9)),
     writesPerSecond: summarize(runs.map((r) => perSecond(r.messagesWritten, r.producer.endNs - r.producer.startNs))),
     messagesWritten,
     messagesDelivered,
@@ -140,8 +186,26 @@ export function aggregate(s: Scenario, bufferSetting: "profile" | number, runs: 
     writeErrors,
     errors,
     lossRatio: bytesWritten > 0 ? bytesLost / bytesWritten : 0,
-    bytesUnaccounted: bytesLost - droppedBytes - truncatedBytes - errorBytes,
+    bytesUnaccounted: bytesLost - droppedBytes - truncatedBytes - errorBytes - ignoredBytes,
+    messagesLostBufferFull: bufferFull,
+    bytesLostBufferFull: bufferFull * s.writeSize,
+    receiveErrors,
+    messagesLostReported: lostReported,
+    messagesIgnored: ignored,
+    bytesIgnored: ignoredBytes,
+    writesTruncated: cutWrites,
+    transportStalls: stalls,
+    unsupported: s.profile.unsupported,
+    emulatedBuffer: runs[0]?.emulation ?? null,
   };
+}
+
+/** The same summary as mitata's, for runs it did not time (tests). */
+function timeStat(values: readonly number[]): TimeStat {
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.floor(q * (s.length - 1))] ?? Number.NaN;
+  const avg = s.length ? s.reduce((a, v) => a + v, 0) / s.length : Number.NaN;
+  return { min: at(0), median: at(0.5), max: at(1), avg, p75: at(0.75), p99: at(0.99) };
 }
 
 /** What is wrong with a result's books; empty when they balance. */

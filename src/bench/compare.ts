@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { summarize, type Stat } from "./accounting";
 import { monotonicNs } from "./clock";
-import { repeat } from "./repeat";
+import { repeat, type TimeStat } from "./repeat";
 import type { ProgressSink } from "./progress";
 import { formatBytes } from "./units";
 
@@ -25,7 +25,8 @@ export interface CommandResult {
   program: string;
   messagesPerSecond: Stat;
   bytesPerSecond: Stat;
-  seconds: Stat;
+  /** Whole-command run time, as mitata summarises it. */
+  seconds: TimeStat;
   bytesWritten: number;
   bytesDelivered: number;
   bytesLost: number;
@@ -139,19 +140,12 @@ export async function runComparisons(
       const command = c.command(dd, file);
       const runs: CommandRun[] = [];
       const label = `${c.name}, ${formatBytes(size)} writes`;
-      await repeat(
-        o.repeats,
-        () => {
-          progress.step(`${label}: warm-up`);
-          return runCommand(command, file).ns;
-        },
-        () => {
-          progress.step(`${label}: run ${runs.length + 1}/${o.repeats}`);
-          const r = runCommand(command, file);
-          runs.push(r);
-          return r.ns;
-        },
-      );
+      const timed = await repeat(o.repeats, (warmup) => {
+        progress.step(warmup ? `${label}: warm-up` : `${label}: run ${runs.length + 1}/${o.repeats}`);
+        const r = runCommand(command, file);
+        if (!warmup) runs.push(r);
+        return r.ns;
+      });
       const written = n * size * runs.length;
       const delivered = runs.reduce((a, r) => a + r.delivered, 0);
       commands.push({
@@ -160,7 +154,7 @@ export async function runComparisons(
         program: c.program,
         messagesPerSecond: summarize(runs.map((r) => (r.delivered / size) * (1e9 / r.ns))),
         bytesPerSecond: summarize(runs.map((r) => r.delivered * (1e9 / r.ns))),
-        seconds: summarize(runs.map((r) => r.ns / 1e9)),
+        seconds: timed.stats,
         bytesWritten: written,
         bytesDelivered: delivered,
         bytesLost: written - delivered,

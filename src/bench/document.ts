@@ -24,6 +24,8 @@ export interface BenchDocument {
     profiles: string[];
     buffers: ("profile" | number)[];
     rates: number[];
+    byteRates: number[];
+    batch: number;
     streams: "out" | "both";
     budgetBytes: number;
     minMessages: number;
@@ -63,6 +65,8 @@ export function buildDocument(p: {
       profiles: [...m.profiles],
       buffers: [...m.buffers],
       rates: [...m.rates],
+      byteRates: [...m.byteRates],
+      batch: m.batch,
       streams: m.streams,
       budgetBytes: m.budgetBytes,
       minMessages: m.minMessages,

@@ -15,6 +15,13 @@ export interface MatrixOptions {
   buffers: readonly BufferChoice[];
   /** Producer paces in messages per second; 0 is as fast as it can. */
   rates: readonly number[];
+  /**
+   * Paces in bytes per second, each made a writes-per-second pace per write
+   * size (the same program output written in smaller or larger writes).
+   */
+  byteRates: readonly number[];
+  /** Datagrams the relay takes per receive call; 0: its own batch (32). 1 receives one at a time, as dtee 1.1.3 does. */
+  batch: number;
   streams: "out" | "both";
   /** Bytes each run aims to write... */
   budgetBytes: number;
@@ -32,6 +39,8 @@ export function defaultMatrix(quick: boolean): MatrixOptions {
         sizes: QUICK_SIZES,
         buffers: ["profile"],
         rates: [0],
+        byteRates: [],
+        batch: 0,
         streams: "out",
         budgetBytes: 8 << 20,
         minMessages: 8,
@@ -43,6 +52,8 @@ export function defaultMatrix(quick: boolean): MatrixOptions {
         sizes: ALL_SIZES,
         buffers: ["profile"],
         rates: [0],
+        byteRates: [],
+        batch: 0,
         streams: "out",
         budgetBytes: 32 << 20,
         minMessages: 16,
@@ -70,6 +81,13 @@ export interface PlannedScenario {
   bufferSetting: BufferChoice;
 }
 
+/** The paces to run a write size at: writes/s from --rates, then each --byte-rates made writes/s. */
+export function pacesFor(size: number, o: Pick<MatrixOptions, "rates" | "byteRates">): { rate: number; byteRate: number }[] {
+  const paces = o.rates.map((rate) => ({ rate, byteRate: 0 }));
+  for (const byteRate of o.byteRates) paces.push({ rate: Math.max(1, Math.round(byteRate / size)), byteRate });
+  return paces;
+}
+
 export function planScenarios(o: MatrixOptions): PlannedScenario[] {
   const planned: PlannedScenario[] = [];
   // Table order, whatever order the profiles were asked in.
@@ -79,8 +97,10 @@ export function planScenarios(o: MatrixOptions): PlannedScenario[] {
     let buffers = profile.fixedBuffer ? (["profile"] as BufferChoice[]) : [...o.buffers];
     buffers = buffers.filter((b, i) => buffers.indexOf(b) === i);
     for (const buffer of buffers) {
-      for (const rate of o.rates) {
+      const paceCount = o.rates.length + o.byteRates.length;
+      for (let pace = 0; pace < paceCount; pace++) {
         for (const size of o.sizes) {
+          const { rate, byteRate } = pacesFor(size, o)[pace]!;
           const send = buffer === "profile" ? profile.sendBuffer : buffer;
           const receive = buffer === "profile" ? profile.receiveBuffer : buffer;
           planned.push({
@@ -92,6 +112,8 @@ export function planScenarios(o: MatrixOptions): PlannedScenario[] {
               sendBuffer: send,
               receiveBuffer: receive,
               rate,
+              byteRate,
+              batch: o.batch,
               streams: o.streams,
             },
           });

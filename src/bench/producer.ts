@@ -8,6 +8,28 @@ import { writeFileSync } from "node:fs";
 import { libc, errno, addressOf } from "../sys/libc";
 import { P } from "../sys/platform";
 import { monotonicNs } from "./clock";
+import { EmulatedSockbuf } from "./sockbuf";
+import { SharedState } from "./shared-state";
+
+/**
+ * A BSD kernel's receive buffer, checked where that kernel checks it: in the
+ * sending call (sbappendaddr), against what the receiver has not read yet.
+ * The relay publishes how many datagrams it has taken (SharedState).
+ */
+export interface SockbufEmulation {
+  /** sb_hiwat and sb_mbmax of the receiving socket. */
+  hiwat: number;
+  mbmax: number;
+  /** What one datagram of this run costs there (all writes of a run are alike). */
+  recordBytes: number;
+  recordMbufs: number;
+  /** Writes larger than this fail with EMSGSIZE (the sender's SO_SNDBUF there). */
+  sendLimit: number;
+  /** The shared counters' file. */
+  state: string;
+  /** The producer's descriptor for refused writes (link.ts's drop socket). */
+  drop: number;
+}
 
 export interface ProducerConfig {
   /** Bytes per write. */
@@ -16,6 +38,8 @@ export interface ProducerConfig {
   count: number;
   /** block: plain blocking writes; dontwait: MSG_DONTWAIT, a full queue loses the message. */
   mode: "block" | "dontwait";
+  /** The emulated receive buffer decides what is lost (then Linux's queue only carries). */
+  sockbuf?: SockbufEmulation;
   /** Writes larger than this are cut to it, the rest counted as lost (0: none). */
   truncateAbove: number;
   /** write(2), as programs do (native), or send(2) with the profile's flags. */
@@ -46,6 +70,11 @@ export interface ProducerReport {
   errorBytes: number;
   /** Failed writes by errno number. */
   errnos: Record<string, number>;
+  /** Writes the emulated receive buffer had no room for (ENOBUFS there); counted in dropped too. */
+  overflows: number;
+  /** Times an admitted write waited for Linux's transport, and for how long: the emulation's own limit. */
+  stalls: number;
+  stallNs: number;
 }
 
 /** The hidden --producer mode: argument is the JSON of a ProducerConfig. */
@@ -99,7 +128,14 @@ export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
     errors: 0,
     errorBytes: 0,
     errnos: {},
+    overflows: 0,
+    stalls: 0,
+    stallNs: 0,
   };
+  if (cfg.sockbuf) {
+    emulate(cfg, cfg.sockbuf, r, buf, length, cut, out, err);
+    return r;
+  }
   const interval = cfg.rate > 0 ? 1e9 / cfg.rate : 0;
   const pollfd = new Int32Array(2);
   r.startNs = monotonicNs();
@@ -146,11 +182,96 @@ export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
   return r;
 }
 
-/** Waits until `deadline` (ns): sleeps when far off, spins the last stretch. */
+/**
+ * Waits until `deadline` (ns). Sleeps only: a spinning writer would take a
+ * core from the relay on a small machine. The schedule is absolute, so a late
+ * wake-up is made up by the next writes.
+ */
 function pace(deadline: number): void {
-  for (;;) {
-    const left = deadline - monotonicNs();
-    if (left <= 0) return;
-    if (left > 2e6) Bun.sleepSync((left - 1e6) / 1e6);
+  const left = deadline - monotonicNs();
+  if (left > 100_000) Bun.sleepSync(left / 1e6);
+}
+
+function fail(r: ProducerReport, e: number, bytes: number): void {
+  r.errnos[e] = (r.errnos[e] ?? 0) + 1;
+  r.errors++;
+  r.errorBytes += bytes;
+}
+
+/**
+ * The writer on a BSD profile: a write larger than the send buffer fails
+ * (EMSGSIZE); a datagram the receive buffer has no room for is lost at once
+ * (ENOBUFS; the writer never waits for the relay); the rest go to the relay
+ * through Linux, which holds all of them (link.ts). Should Linux's transport
+ * fill up all the same, the write waits and the wait is counted as a stall.
+ */
+function emulate(
+  cfg: ProducerConfig,
+  sb: SockbufEmulation,
+  r: ProducerReport,
+  buf: Uint8Array,
+  length: number,
+  cut: number,
+  out: number,
+  err: number,
+): void {
+  const state = SharedState.open(sb.state);
+  const buffer = new EmulatedSockbuf(sb.hiwat, sb.mbmax);
+  const cost = { bytes: sb.recordBytes, mbufBytes: sb.recordMbufs };
+  const address = addressOf(buf);
+  const size = cfg.size;
+  const both = cfg.streams === "both";
+  const { EAGAIN, EINTR, EMSGSIZE, ENOBUFS } = P.errno;
+  const interval = cfg.rate > 0 ? 1e9 / cfg.rate : 0;
+  const pollfd = new Int32Array(2);
+  let released = 0;
+  r.startNs = monotonicNs();
+  for (let i = 0; i < cfg.count; i++) {
+    if (interval > 0) pace(r.startNs + i * interval);
+    if (length > sb.sendLimit) {
+      fail(r, EMSGSIZE, size);
+      continue;
+    }
+    // Room the relay has made since the last write.
+    const consumed = state.consumed();
+    while (released < consumed && buffer.remove()) released++;
+    if (!buffer.append(cost)) {
+      // Copied, then refused, as there.
+      libc.send(sb.drop, address, length, P.MSG_DONTWAIT);
+      r.errnos[ENOBUFS] = (r.errnos[ENOBUFS] ?? 0) + 1;
+      r.dropped++;
+      r.droppedBytes += size;
+      r.overflows++;
+      state.addOverflow();
+      continue;
+    }
+    const fd = both && i & 1 ? err : out;
+    for (;;) {
+      const n = libc.send(fd, address, length, P.MSG_DONTWAIT) as number;
+      if (n >= 0) {
+        r.sent++;
+        r.sentBytes += n;
+        if (cut > 0) {
+          r.truncated++;
+          r.truncatedBytes += cut;
+        }
+        break;
+      }
+      const e = errno();
+      if (e === EINTR) continue;
+      if (e === EAGAIN) {
+        const t0 = monotonicNs();
+        pollfd[0] = fd;
+        pollfd[1] = P.POLLOUT;
+        libc.poll(pollfd, 1, -1);
+        r.stalls++;
+        r.stallNs += monotonicNs() - t0;
+        continue;
+      }
+      buffer.removeNewest();
+      fail(r, e, size);
+      break;
+    }
   }
+  r.endNs = monotonicNs();
 }

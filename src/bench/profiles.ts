@@ -1,8 +1,10 @@
 // The OS profiles dtee-bench emulates: one row per operating system, taken
-// from dtee's Limitations page (shared/seeds/000_6ccf16da3cbe4374.txt). A row
-// says which socket buffers dtee sets there, what a writer sees when the
-// receive queue is full, and where writes are truncated. Data only: the
-// producer and the runner turn a row into behaviour; loss is always measured.
+// from dtee's Limitations page (dtee 1.1.3's documentation). A row says which
+// socket buffers dtee sets there, what a writer sees when the receive queue is
+// full, whose kernel accounting the receive buffer follows (sockbuf.ts), and
+// where writes are truncated. Data only: the producer and the runner turn a
+// row into behaviour; loss is always measured.
+import type { KernelName } from "./sockbuf";
 
 export const PROFILE_NAMES = [
   "native",
@@ -21,9 +23,11 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 /**
  * What a writer sees when the receive queue is full:
  * - block: the write waits for room (nothing lost while the buffer holds the message);
- * - drop: the write does not block and the message is silently discarded;
- * - error: the write does not block, the message is discarded, and the reader
- *   gets an error on its next receive (so the loss is reported).
+ * - drop: the write does not block and the message is discarded (the writer
+ *   gets ENOBUFS, which programs writing with stdio do not look at; dtee never
+ *   hears of it);
+ * - error: as drop, and the reader's next receive fails with ENOBUFS (so dtee
+ *   reports the loss).
  */
 export type WhenFull = "block" | "drop" | "error";
 
@@ -51,6 +55,17 @@ export interface Profile {
   readonly emulated: boolean;
   /** When and what the Limitations page says is lost. */
   readonly knownLoss: string;
+  /**
+   * The kernel whose socket buffer accounting the receive side follows
+   * (bytes and mbufs, sockbuf.ts); null: Linux's own queue, for real.
+   */
+  readonly kernel: KernelName | null;
+  /** False where recvmsg returns no sender address for Unix sockets (dtee cannot tell stdout from stderr). */
+  readonly senderAddresses: boolean;
+  /** Why dtee's design does not work there at all; null where it does. */
+  readonly unsupported: string | null;
+  /** What else the page warns of there (not measured). */
+  readonly caveat: string | null;
 }
 
 const KiB = 1024;
@@ -67,6 +82,10 @@ export const PROFILES: readonly Profile[] = [
     fixedBuffer: true,
     emulated: false,
     knownLoss: "whatever this system does (dtee for Bun as shipped)",
+    kernel: null,
+    senderAddresses: true,
+    unsupported: null,
+    caveat: null,
   },
   {
     name: "linux",
@@ -78,6 +97,10 @@ export const PROFILES: readonly Profile[] = [
     fixedBuffer: false,
     emulated: true,
     knownLoss: "only writes larger than the socket buffer",
+    kernel: null,
+    senderAddresses: true,
+    unsupported: null,
+    caveat: null,
   },
   {
     name: "freebsd",
@@ -89,6 +112,10 @@ export const PROFILES: readonly Profile[] = [
     fixedBuffer: false,
     emulated: true,
     knownLoss: "fast writers of more than 128-256 KB, and 1-byte writes",
+    kernel: "freebsd",
+    senderAddresses: true,
+    unsupported: null,
+    caveat: null,
   },
   {
     name: "openbsd",
@@ -100,6 +127,10 @@ export const PROFILES: readonly Profile[] = [
     fixedBuffer: false,
     emulated: true,
     knownLoss: "fast writers of more than 128-256 KB, and 1-byte writes",
+    kernel: "openbsd",
+    senderAddresses: true,
+    unsupported: null,
+    caveat: null,
   },
   {
     name: "darwin",
@@ -111,6 +142,10 @@ export const PROFILES: readonly Profile[] = [
     fixedBuffer: false,
     emulated: true,
     knownLoss: "fast writers of more than 128-256 KB, and 1-byte writes",
+    kernel: "darwin",
+    senderAddresses: true,
+    unsupported: null,
+    caveat: null,
   },
   {
     name: "netbsd",
@@ -122,6 +157,10 @@ export const PROFILES: readonly Profile[] = [
     fixedBuffer: false,
     emulated: true,
     knownLoss: "very likely when written quickly; reported by the receive call",
+    kernel: "netbsd",
+    senderAddresses: true,
+    unsupported: null,
+    caveat: null,
   },
   {
     name: "dragonfly",
@@ -133,6 +172,10 @@ export const PROFILES: readonly Profile[] = [
     fixedBuffer: false,
     emulated: true,
     knownLoss: "PIPE_BUF-sized writes written quickly",
+    kernel: "dragonfly",
+    senderAddresses: true,
+    unsupported: null,
+    caveat: null,
   },
   {
     name: "hurd",
@@ -143,7 +186,13 @@ export const PROFILES: readonly Profile[] = [
     truncateAbove: 4096,
     fixedBuffer: true,
     emulated: true,
-    knownLoss: "writes larger than 4 KB are truncated (and no sender addresses: unsupported)",
+    knownLoss: "everything (no sender addresses); writes larger than 4 KB are also truncated",
+    kernel: null,
+    senderAddresses: false,
+    unsupported:
+      "no sender addresses for Unix sockets: dtee cannot tell its streams apart, so none of the output works " +
+      "(dtee 1.1.3 refuses to start there)",
+    caveat: null,
   },
   {
     name: "cygwin",
@@ -155,6 +204,12 @@ export const PROFILES: readonly Profile[] = [
     fixedBuffer: false,
     emulated: true,
     knownLoss: "writes larger than the 2 MB buffer (and UDP on localhost: port hijack risk)",
+    kernel: null,
+    senderAddresses: true,
+    unsupported: null,
+    caveat:
+      "Unix sockets are UDP on localhost there: once dtee or the command exits (or dtee is killed), " +
+      "another process can bind the port, write input for dtee or read the command's output",
   },
 ];
 

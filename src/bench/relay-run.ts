@@ -3,18 +3,24 @@
 // (Receiver, runLoop, Router) delivering to /dev/null and an output file in
 // the bench's directory, as `dtee -O FILE` does. Delivered bytes are the size
 // of that file afterwards; delivered messages are counted as batches pass.
+// The BSD profiles run on link.ts's sockets with their kernel's receive
+// buffer emulated (sockbuf.ts); the Hurd's on sockets without addresses.
 import { fstatSync, readFileSync, rmSync } from "node:fs";
 import { libc, cstring, errno, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
-import { createTrio, closeFd } from "../relay/trio";
+import { createTrio, closeFd, type SocketTrio } from "../relay/trio";
 import { spawnCommand, openPidfd } from "../relay/spawn";
-import { Receiver, type Batch } from "../relay/receiver";
+import type { Batch } from "../relay/receiver";
 import { runLoop } from "../relay/loop";
 import { Router } from "../dtee/router";
 import { applyBuffer, trioOptions } from "./buffers";
 import { monotonicNs } from "./clock";
+import { BenchReceiver } from "./bench-receiver";
+import { createLink, LinkError, type Link } from "./link";
+import { stateFor } from "./shared-state";
+import { KERNELS, capacity, maxReserve, recordCost, reserve, type KernelModel } from "./sockbuf";
 import type { Profile, BufferSetting } from "./profiles";
-import type { ProducerConfig, ProducerReport } from "./producer";
+import type { ProducerConfig, ProducerReport, SockbufEmulation } from "./producer";
 
 export interface Scenario {
   profile: Profile;
@@ -26,6 +32,10 @@ export interface Scenario {
   receiveBuffer: BufferSetting;
   /** Messages per second the producer paces at (0: as fast as it can). */
   rate: number;
+  /** The bytes per second `rate` was made from (--byte-rates); 0 when paced by writes. */
+  byteRate?: number;
+  /** Datagrams per receive call (0 or absent: the relay's own batch). */
+  batch?: number;
   streams: "out" | "both";
 }
 
@@ -57,6 +67,57 @@ export interface RunRecord {
   /** Delivered messages shorter than the write (truncated on the way). */
   messagesShort: number;
   producer: ProducerReport;
+  /** What the relay's receive calls saw. */
+  receive: {
+    /** Datagrams taken off the socket, ignored ones included. */
+    taken: number;
+    /** Datagrams without a sender address the relay knows (ignored), and their bytes. */
+    ignored: number;
+    ignoredBytes: number;
+    /** Receive calls failing with ENOBUFS (NetBSD), and the losses they reported. */
+    errors: number;
+    lossReported: number;
+  };
+  /** The emulated receive buffer, for the BSD profiles. */
+  emulation: EmulatedBuffer | null;
+}
+
+/** A BSD kernel's receive buffer as a run used it. */
+export interface EmulatedBuffer {
+  system: string;
+  /** sb_hiwat and sb_mbmax of the input socket; the send buffer's sb_hiwat (the largest write). */
+  hiwat: number;
+  mbmax: number;
+  sendLimit: number;
+  /** What one datagram of the run cost in sb_cc and sb_mbcnt, and how many fit in an empty buffer. */
+  recordBytes: number;
+  recordMbufs: number;
+  records: number;
+}
+
+function withoutDrop(trio: SocketTrio): Link {
+  return { ...trio, drop: -1, sink: -1 };
+}
+
+/** The kernel's sizes for a setting; sizes it would refuse are held to its largest. */
+function kernelSize(k: KernelModel, setting: BufferSetting): number {
+  const asked = typeof setting === "number" ? setting : maxReserve(k);
+  return reserve(k, asked) ?? maxReserve(k);
+}
+
+export function emulatedBuffer(k: KernelModel, s: Scenario, addressLength: number): EmulatedBuffer {
+  const hiwat = kernelSize(k, s.receiveBuffer);
+  const mbmax = k.mbmax(hiwat);
+  const cost = recordCost(k, s.writeSize, addressLength);
+  return {
+    system: k.system,
+    hiwat,
+    mbmax,
+    sendLimit: kernelSize(k, s.sendBuffer),
+    recordBytes: cost.bytes,
+    recordMbufs: cost.mbufBytes,
+    records: capacity(hiwat, mbmax, cost),
+  };
 }
 
 export class RunFailure extends Error {}
@@ -71,20 +132,47 @@ export function runOnce(s: Scenario, ctx: RunContext, sequence: number): RunReco
   const outputPath = `${ctx.dir}/output`;
   const reportPath = `${ctx.dir}/producer-${sequence}.json`;
   const p = s.profile;
-  const trio = p.emulated
-    ? createTrio(trioOptions(ctx.dir, s.sendBuffer, s.receiveBuffer))
-    : createTrio({ tmpdir: ctx.dir });
+  const kernel = p.kernel ? KERNELS[p.kernel] : null;
+  let sockets: Link;
+  try {
+    sockets =
+      kernel || !p.senderAddresses
+        ? createLink(ctx.dir, `l${sequence}`, {
+            addresses: p.senderAddresses,
+            connectBack: kernel !== null && s.streams === "out",
+            raiseSendBuffer: kernel !== null,
+            drop: kernel !== null,
+          })
+        : withoutDrop(
+            p.emulated ? createTrio(trioOptions(ctx.dir, s.sendBuffer, s.receiveBuffer)) : createTrio({ tmpdir: ctx.dir }),
+          );
+  } catch (e) {
+    if (e instanceof LinkError) throw new RunFailure(e.message);
+    throw e;
+  }
   let outputFd = -1;
   let pidfd = -1;
   // The output sockets are the producer's; ours close once it has them.
-  let childOut = trio.stdout;
-  let childErr = trio.stderr;
-  let receiver: Receiver | undefined;
+  let childOut = sockets.stdout;
+  let childErr = sockets.stderr;
+  let childDrop = sockets.drop;
+  let receiver: BenchReceiver | undefined;
   let running = 0;
   try {
-    const sendBuffer = applyBuffer(trio.stdout, P.SO_SNDBUF, p.emulated ? s.sendBuffer : "max");
-    applyBuffer(trio.stderr, P.SO_SNDBUF, p.emulated ? s.sendBuffer : "max");
-    const receiveBuffer = applyBuffer(trio.input, P.SO_RCVBUF, p.emulated ? s.receiveBuffer : "max");
+    const emulation = kernel ? emulatedBuffer(kernel, s, sockets.stdoutAddress.length) : null;
+    let sendBuffer: number;
+    let receiveBuffer: number;
+    if (emulation) {
+      sendBuffer = emulation.sendLimit;
+      receiveBuffer = emulation.hiwat;
+    } else {
+      const own = p.emulated;
+      sendBuffer = applyBuffer(sockets.stdout, P.SO_SNDBUF, own ? s.sendBuffer : "max");
+      applyBuffer(sockets.stderr, P.SO_SNDBUF, own ? s.sendBuffer : "max");
+      receiveBuffer = applyBuffer(sockets.input, P.SO_RCVBUF, own ? s.receiveBuffer : "max");
+    }
+    const shared = emulation ? stateFor(ctx.dir) : null;
+    shared?.state.reset();
     outputFd = openOutput(outputPath);
     const router = new Router({
       argv0: "dtee-bench",
@@ -93,13 +181,33 @@ export function runOnce(s: Scenario, ctx: RunContext, sequence: number): RunReco
       files: [{ fd: outputFd, path: outputPath, stream: s.streams === "out" ? "stdout" : "combined" }],
     });
     // Ready to receive before the producer exists, so it never waits on us.
-    receiver = new Receiver(trio.input, trio.stdoutAddress, trio.stderrAddress);
+    receiver = new BenchReceiver(
+      sockets.input,
+      sockets.stdoutAddress,
+      sockets.stderrAddress,
+      shared?.state ?? null,
+      kernel?.overflow === "receiver",
+      s.batch || undefined,
+    );
     const source = receiver;
     router.setByteSource((index) => source.messageBytes(index)); // as runSession wires it
+    const sockbuf: SockbufEmulation | undefined =
+      emulation && shared
+        ? {
+            hiwat: emulation.hiwat,
+            mbmax: emulation.mbmax,
+            recordBytes: emulation.recordBytes,
+            recordMbufs: emulation.recordMbufs,
+            sendLimit: emulation.sendLimit,
+            state: shared.path,
+            drop: sockets.drop,
+          }
+        : undefined;
     const config: ProducerConfig = {
       size: s.writeSize,
       count: s.count,
       mode: p.whenFull === "block" ? "block" : "dontwait",
+      sockbuf,
       truncateAbove: p.truncateAbove,
       syscall: p.emulated ? "send" : "write",
       streams: s.streams,
@@ -108,14 +216,16 @@ export function runOnce(s: Scenario, ctx: RunContext, sequence: number): RunReco
     };
     const pid = spawnCommand({
       command: [...ctx.benchCommand, "--producer", JSON.stringify(config)],
-      stdout: trio.stdout,
+      stdout: sockets.stdout,
       // Writing to stdout only, the producer keeps our stderr for its own complaints.
-      stderr: s.streams === "both" ? trio.stderr : undefined,
+      stderr: s.streams === "both" ? sockets.stderr : undefined,
+      passFds: sockbuf ? [sockbuf.drop] : [],
     });
     running = pid;
     closeFd(childOut);
     closeFd(childErr);
-    childOut = childErr = -1;
+    closeFd(childDrop);
+    childOut = childErr = childDrop = -1;
     pidfd = openPidfd(pid);
 
     let messages = 0;
@@ -133,7 +243,7 @@ export function runOnce(s: Scenario, ctx: RunContext, sequence: number): RunReco
       for (let i = 0; i < n; i++) if (words[i * 4 + 2]! < size) short++;
       return ok;
     };
-    const end = runLoop({ receiver, input: trio.input, pid, pidfd, wakefd: -1, deliver });
+    const end = runLoop({ receiver, input: sockets.input, pid, pidfd, wakefd: -1, deliver });
     if (end.kind !== "exited") throw new RunFailure("the relay stopped before the producer exited");
     running = 0;
     if (end.status !== 0) throw new RunFailure(`the producer failed (wait status ${end.status})`);
@@ -152,6 +262,14 @@ export function runOnce(s: Scenario, ctx: RunContext, sequence: number): RunReco
       bytesRelayed: relayed,
       messagesShort: short,
       producer,
+      receive: {
+        taken: receiver.taken,
+        ignored: receiver.ignored,
+        ignoredBytes: receiver.ignored > 0 ? producer.sentBytes - relayed : 0,
+        errors: receiver.receiveErrors,
+        lossReported: receiver.lossReported,
+      },
+      emulation,
     };
   } finally {
     if (running > 0) {
@@ -162,7 +280,9 @@ export function runOnce(s: Scenario, ctx: RunContext, sequence: number): RunReco
     receiver?.close();
     closeFd(pidfd);
     closeFd(outputFd);
-    closeFd(trio.input);
+    closeFd(sockets.input);
+    closeFd(childDrop);
+    closeFd(sockets.sink);
     closeFd(childOut);
     closeFd(childErr);
   }

@@ -1,57 +1,56 @@
-// Repeats of one scenario, driven by mitata's measure(): one warm-up run, then
-// exactly `repeats` timed runs. Each run reports its own time (mitata's
-// "manual" mode), because a run's clock starts in the producer process, not
-// here. mitata is loaded lazily; without it the same schedule runs in a loop.
+// Repeats of one scenario, driven and summarised by mitata's measure(): its
+// first call is the warm-up, then exactly `repeats` measured runs, each
+// reporting its own time ("manual" timing: a run's clock starts in the
+// producer process, not here). The time statistics are mitata's own (min,
+// p50, p75, p99, max, average; beyond 12 runs it leaves out the two fastest
+// and two slowest, as it does everywhere). Rates are not timed quantities of
+// mitata's kind: a lossy run delivers a different amount each time, so the
+// runner divides each run's own delivery by its own time.
+import { measure } from "mitata";
 
-/** One run: returns the nanoseconds it measured. */
-export type TimedRun = () => number;
+/** One run: returns the nanoseconds it measured. `warmup` is true for the first, unrecorded one. */
+export type TimedRun = (warmup: boolean) => number;
+
+/** Run times in seconds, as mitata summarises them (median is its p50). */
+export interface TimeStat {
+  min: number;
+  median: number;
+  max: number;
+  avg: number;
+  p75: number;
+  p99: number;
+}
 
 export interface Repeated {
-  /** Time of each measured run, in order (the warm-up excluded). */
+  /** Time of each measured run in nanoseconds, in run order (the warm-up excluded). */
   samples: number[];
-  /** True when mitata drove the runs. */
-  mitata: boolean;
+  stats: TimeStat;
 }
 
-type Measure = (
-  gen: () => Generator<unknown, void, unknown>,
-  opts: Record<string, unknown>,
-) => Promise<{ samples: number[] }>;
-
-let measureFn: Measure | null | undefined;
-
-async function loadMeasure(): Promise<Measure | null> {
-  if (measureFn !== undefined) return measureFn;
-  try {
-    const mitata = (await import("mitata")) as unknown as { measure: Measure };
-    measureFn = mitata.measure;
-  } catch {
-    measureFn = null;
-  }
-  return measureFn;
+interface MitataStats {
+  samples: number[];
+  min: number;
+  max: number;
+  avg: number;
+  p50: number;
+  p75: number;
+  p99: number;
 }
 
-/** Calls `warmup` once and `run` `repeats` times; returns the measured times. */
-export async function repeat(repeats: number, warmup: TimedRun, run: TimedRun): Promise<Repeated> {
-  const measure = await loadMeasure();
-  if (!measure) {
-    warmup();
-    const samples: number[] = [];
-    for (let i = 0; i < repeats; i++) samples.push(run());
-    return { samples, mitata: false };
-  }
-  let first = true;
+/** Calls `run(true)` once, then `run(false)` `repeats` times. */
+export async function repeat(repeats: number, run: TimedRun): Promise<Repeated> {
+  let warm = false;
   const order: number[] = [];
   const once = (): number => {
-    if (first) {
-      first = false;
-      return warmup();
+    if (!warm) {
+      warm = true;
+      return run(true);
     }
-    const t = run();
+    const t = run(false);
     order.push(t);
     return t;
   };
-  const stats = await measure(
+  const stats = (await measure(
     function* () {
       yield { manual: once };
     },
@@ -60,16 +59,20 @@ export async function repeat(repeats: number, warmup: TimedRun, run: TimedRun): 
       max_samples: repeats,
       min_cpu_time: 0,
       warmup_samples: 0,
-      samples_threshold: Number.MAX_SAFE_INTEGER, // keep every sample (no outlier trimming)
       gc: false,
     },
-  );
-  // mitata sorts its samples; the runs' own order is kept here.
-  if (stats.samples.length !== order.length) throw new Error("mitata ran an unexpected number of samples");
-  return { samples: order, mitata: true };
-}
-
-/** Whether mitata was found (valid after the first repeat()). */
-export function repeatUsesMitata(): boolean {
-  return measureFn !== null && measureFn !== undefined;
+  )) as unknown as MitataStats;
+  if (order.length !== repeats) throw new Error(`mitata ran ${order.length} measured runs, not ${repeats}`);
+  const s = (ns: number) => ns / 1e9;
+  return {
+    samples: order,
+    stats: {
+      min: s(stats.min),
+      median: s(stats.p50),
+      max: s(stats.max),
+      avg: s(stats.avg),
+      p75: s(stats.p75),
+      p99: s(stats.p99),
+    },
+  };
 }

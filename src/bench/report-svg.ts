@@ -39,7 +39,7 @@ function seriesOf(results: readonly BenchResult[]): Series[] {
   let profileIndex = 0;
   const profileOrder = new Map<string, number>();
   for (const r of results) {
-    const key = `${r.profile}|${r.bufferSetting}|${r.rate}|${r.streams}`;
+    const key = `${r.profile}|${r.bufferSetting}|${r.byteRate || r.rate}|${r.streams}|${r.batch}`;
     let s = map.get(key);
     if (!s) {
       if (!profileOrder.has(r.profile)) profileOrder.set(r.profile, profileIndex++);
@@ -47,7 +47,9 @@ function seriesOf(results: readonly BenchResult[]): Series[] {
       variants.set(r.profile, variant + 1);
       const extra: string[] = [];
       if (r.bufferSetting !== "profile") extra.push(`buf ${formatSizeShort(r.bufferSetting)}`);
-      if (r.rate > 0) extra.push(`${r.rate}/s`);
+      if (r.byteRate) extra.push(`${formatSizeShort(r.byteRate)}B/s`);
+      else if (r.rate > 0) extra.push(`${r.rate}/s`);
+      if (r.batch) extra.push(`batch ${r.batch}`);
       const p = profileOrder.get(r.profile)!;
       s = {
         key,

@@ -24,8 +24,20 @@ export function renderColumns(
   return out.join("\n") + "\n";
 }
 
+/** A buffer size in the table: 256K, 8M, or 409.6K where the kernel's size is not a round one. */
+function bufferSize(n: number): string {
+  if (n >= 1024 && n % 1024 !== 0) return `${(n / 1024).toFixed(1)}K`;
+  return formatSizeShort(n);
+}
+
 function buffers(r: BenchResult): string {
-  return `${formatSizeShort(r.sendBuffer)}/${formatSizeShort(r.receiveBuffer)}`;
+  return `${bufferSize(r.sendBuffer)}/${bufferSize(r.receiveBuffer)}`;
+}
+
+/** The pace column: writes/s, or the bytes/s it was made from, or max. */
+function pace(r: BenchResult): string {
+  if (r.byteRate) return `${formatSizeShort(r.byteRate)}B/s`;
+  return r.rate > 0 ? formatCount(r.rate) : "max";
 }
 
 function range(min: number, max: number): string {
@@ -36,22 +48,16 @@ export function resultRows(results: readonly BenchResult[], paced: boolean): (st
   const rows: (string[] | null)[] = [];
   let last = "";
   for (const r of results) {
-    const group = `${r.profile}/${r.bufferSetting}/${r.rate}`;
+    const group = `${r.profile}/${r.bufferSetting}/${r.byteRate || r.rate}/${r.batch}`;
     if (last && group !== last) rows.push(null);
     const first = group !== last;
     last = group;
-    const notes: string[] = [];
-    if (r.messagesTruncated) notes.push(`${formatCount(r.messagesTruncated)} cut`);
-    if (r.messagesDropped) notes.push(`${formatCount(r.messagesDropped)} dropped`);
-    for (const [name, n] of Object.entries(r.errors))
-      if (name !== "EAGAIN" && name !== "ENOBUFS") notes.push(`${formatCount(n)} ${name}`);
-    if (r.bytesUnaccounted !== 0) notes.push(`! ${formatBytes(Math.abs(r.bytesUnaccounted))} unaccounted`);
     rows.push([
       first ? r.profile : "",
       first ? r.whenFull : "",
       formatBytes(r.writeSize),
       buffers(r),
-      ...(paced ? [r.rate > 0 ? formatCount(r.rate) : "max"] : []),
+      ...(paced ? [pace(r)] : []),
       formatCount(r.messagesPerRun),
       formatCount(r.writesPerSecond.median),
       formatCount(r.messagesPerSecond.median),
@@ -60,10 +66,27 @@ export function resultRows(results: readonly BenchResult[], paced: boolean): (st
       formatPercent(r.lossRatio),
       formatCount(r.messagesLost),
       formatCount(r.writeErrors),
-      notes.join(", "),
+      notesOf(r).join(", "),
     ]);
   }
   return rows;
+}
+
+/** Why what was lost was lost, in the table's words. */
+export function notesOf(r: BenchResult): string[] {
+  const notes: string[] = [];
+  const fullBuffer = r.messagesLostBufferFull ?? 0;
+  if (r.unsupported) notes.push("unsupported");
+  if (r.messagesIgnored) notes.push(`${formatCount(r.messagesIgnored)} ignored: no sender address`);
+  if (r.writesTruncated) notes.push(`${formatCount(r.writesTruncated)} cut`);
+  if (fullBuffer) notes.push(`${formatCount(fullBuffer)} lost: buffer full`);
+  if (r.messagesDropped > fullBuffer) notes.push(`${formatCount(r.messagesDropped - fullBuffer)} dropped`);
+  if (r.receiveErrors) notes.push(`${formatCount(r.receiveErrors)} receive errors`);
+  for (const [name, n] of Object.entries(r.errors))
+    if (name !== "EAGAIN" && name !== "ENOBUFS") notes.push(`${formatCount(n)} ${name}`);
+  if (r.transportStalls) notes.push(`${formatCount(r.transportStalls)} stalls`);
+  if (r.bytesUnaccounted !== 0) notes.push(`! ${formatBytes(Math.abs(r.bytesUnaccounted))} unaccounted`);
+  return notes;
 }
 
 export function renderResults(results: readonly BenchResult[]): string {
@@ -74,7 +97,7 @@ export function renderResults(results: readonly BenchResult[]): string {
     "when full",
     "write",
     "snd/rcv buf",
-    ...(paced ? ["pace/s"] : []),
+    ...(paced ? ["pace"] : []),
     "writes",
     "writes/s",
     "msg/s",
@@ -106,6 +129,49 @@ export function renderComparisons(comparisons: readonly Comparison[]): string {
   return renderColumns(headers, ["r", "r", ...names.map((): Align => "r")], rows);
 }
 
+/**
+ * Below the table: the receive buffers the BSD rows emulated (how many
+ * datagrams of each size fit), why a row is unsupported, and the page's
+ * other warnings.
+ */
+export function renderProfileNotes(doc: BenchDocument): string {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const r of doc.results) {
+    if (seen.has(r.profile)) continue;
+    seen.add(r.profile);
+    const p = doc.profiles.find((x) => x.name === r.profile);
+    const e = r.emulatedBuffer;
+    if (e) {
+      const held = doc.results
+        .filter((x) => x.profile === r.profile && x.bufferSetting === r.bufferSetting && x.emulatedBuffer)
+        .map((x) => `${formatSizeShort(x.writeSize)}: ${x.emulatedBuffer!.records}`);
+      lines.push(
+        `${r.profile}: ${e.system} receive buffer emulated: sb_hiwat ${formatBytes(e.hiwat)}, sb_mbmax ${formatBytes(e.mbmax)}, ` +
+          `writes above ${formatBytes(e.sendLimit)} fail (EMSGSIZE); datagrams it holds by write size: ${held.join(", ")}` +
+          (r.whenFull === "error" ? "; a full buffer is reported to the relay as ENOBUFS on receive" : ""),
+      );
+    }
+    if (p?.unsupported) lines.push(`${r.profile}: unsupported: ${p.unsupported}`);
+    if (p?.caveat) lines.push(`${r.profile}: not measured: ${p.caveat}`);
+  }
+  return lines.length ? `\n${lines.map((l) => wrap(l, 100)).join("\n")}\n` : "";
+}
+
+/** Wraps a note at `width` columns, continuation lines indented. */
+function wrap(text: string, width: number): string {
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = `    ${word}`;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out.join("\n");
+}
+
 export function renderReport(doc: BenchDocument): string {
   const m = doc.machine;
   const when = doc.started.replace("T", " ").replace(/\.\d+Z$/, " UTC");
@@ -119,8 +185,11 @@ export function renderReport(doc: BenchDocument): string {
     `${m.os} ${m.kernel} ${m.arch}, ${m.cpus} CPU${m.cpus === 1 ? "" : "s"} (${m.cpuModel}), Bun ${m.bun}${m.compiled ? " (compiled)" : ""}; ${when}\n` +
     (limits.length ? `${limits.join(", ")}\n` : "") +
     `${o.repeats} measured run${o.repeats === 1 ? "" : "s"} per row after a warm-up; medians. writes/s: the writer's rate\n` +
-    `(lost writes included); msg/s, MiB/s: what was delivered; loss: written minus what reached the file.\n\n`;
+    `(lost writes included); msg/s, MiB/s: what was delivered; loss: written minus what reached the file.\n` +
+    (o.batch ? `The relay took at most ${o.batch} datagram${o.batch === 1 ? "" : "s"} per receive call (--batch).\n` : "") +
+    `\n`;
   text += renderResults(doc.results);
+  text += renderProfileNotes(doc);
   if (doc.comparisons.length) {
     text +=
       `\nWhole commands (start-up included): CMD -O FILE dd if=/dev/zero bs=SIZE count=N status=none,\n` +

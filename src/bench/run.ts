@@ -18,7 +18,6 @@ import { renderReport } from "./report-table";
 import { renderSvg } from "./report-svg";
 import { matrixSteps, runMatrix } from "./runner";
 import { benchCommand, dteeCommand } from "./self";
-import { repeatUsesMitata } from "./repeat";
 
 function writeOut(fd: number, text: string): void {
   writeText(fd, text);
@@ -98,7 +97,7 @@ export async function runBench(cfg: BenchConfig): Promise<number> {
       finished: new Date(),
       quick: cfg.quick,
       matrix: cfg.matrix,
-      mitata: repeatUsesMitata(),
+      mitata: true,
       results,
       comparisons,
     });

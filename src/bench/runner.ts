@@ -1,8 +1,9 @@
 // Runs the planned scenarios one after another: a warm-up and `repeats`
-// measured runs each (mitata drives the schedule), then the books.
+// measured runs each (mitata drives the schedule and gives the time
+// statistics), then the books.
 import { runOnce, type RunContext, type RunRecord } from "./relay-run";
 import { aggregate, type BenchResult } from "./accounting";
-import { repeat } from "./repeat";
+import { repeat, type Repeated } from "./repeat";
 import type { PlannedScenario } from "./matrix";
 import type { ProgressSink } from "./progress";
 import { formatBytes } from "./units";
@@ -11,7 +12,8 @@ export function scenarioLabel(p: PlannedScenario): string {
   const s = p.scenario;
   const parts = [s.profile.name, `${formatBytes(s.writeSize)} writes`];
   if (p.bufferSetting !== "profile") parts.push(`buffers ${formatBytes(p.bufferSetting)}`);
-  if (s.rate > 0) parts.push(`${s.rate}/s`);
+  if (s.byteRate) parts.push(`${formatBytes(s.byteRate)}/s`);
+  else if (s.rate > 0) parts.push(`${s.rate}/s`);
   return parts.join(", ");
 }
 
@@ -31,24 +33,18 @@ export async function runMatrix(
   for (const p of planned) {
     const label = scenarioLabel(p);
     const runs: RunRecord[] = [];
+    let timed: Repeated;
     try {
-      await repeat(
-        repeats,
-        () => {
-          progress.step(`${label}: warm-up`);
-          return runOnce(p.scenario, ctx, sequence++).elapsedNs;
-        },
-        () => {
-          progress.step(`${label}: run ${runs.length + 1}/${repeats}`);
-          const r = runOnce(p.scenario, ctx, sequence++);
-          runs.push(r);
-          return r.elapsedNs;
-        },
-      );
+      timed = await repeat(repeats, (warmup) => {
+        progress.step(warmup ? `${label}: warm-up` : `${label}: run ${runs.length + 1}/${repeats}`);
+        const r = runOnce(p.scenario, ctx, sequence++);
+        if (!warmup) runs.push(r);
+        return r.elapsedNs;
+      });
     } catch (e) {
       throw new Error(`${label}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    results.push(aggregate(p.scenario, p.bufferSetting, runs));
+    results.push(aggregate(p.scenario, p.bufferSetting, runs, timed.stats));
   }
   return results;
 }

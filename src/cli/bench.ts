@@ -38,15 +38,25 @@ export const benchArgs = {
     type: "string",
     alias: ["b"],
     valueHint: "LIST",
-    description: "socket buffer sizes; 'profile': the profile's (default)",
+    description: "socket buffer sizes ('profile', the default: its own)",
   },
   rates: { type: "string", valueHint: "LIST", description: "writes per second to pace at; 0: flat out (default)" },
+  "byte-rates": {
+    type: "string",
+    valueHint: "LIST",
+    description: "bytes per second to pace at (k, M suffixes)",
+  },
+  batch: {
+    type: "string",
+    valueHint: "N",
+    description: "datagrams per receive call (1: as dtee 1.1.3)",
+  },
   streams: { type: "string", valueHint: "WHICH", description: "'out': stdout only (default); 'both': and stderr" },
   repeats: {
     type: "string",
     alias: ["r"],
     valueHint: "N",
-    description: "timed runs per row after a warm-up (default 5; quick 3)",
+    description: "timed runs per row after a warm-up (5; quick 3)",
   },
   messages: {
     type: "string",
@@ -64,12 +74,13 @@ export function benchHelp(argv0: string): string {
     "Measure dtee's datagram relay on this machine: a producer process writes\n" +
     "fixed-size messages to the relay, which delivers them to an output file the\n" +
     "way `dtee -O FILE` does. Each OS profile sets the socket buffers dtee uses on\n" +
-    "that system and makes the writer behave as it would there when the queue is\n" +
-    "full (wait, or lose the message), or cuts large writes (GNU Hurd). Bytes\n" +
-    "written, delivered and lost are counted for real, never taken from a table.\n\n" +
+    "that system; on the BSDs the relay's receive buffer is that kernel's (its byte\n" +
+    "and mbuf accounting), the writer never waits and what does not fit is lost\n" +
+    "(NetBSD reports it on receive); GNU Hurd gives no sender addresses and cuts\n" +
+    "large writes. Bytes written, delivered and lost are counted for real.\n\n" +
     `Profiles: ${PROFILE_NAMES.slice(0, 5).join(", ")},\n  ${PROFILE_NAMES.slice(5).join(", ")}\n` +
     "(native: this machine exactly as dtee runs here, without emulation).\n\n" +
-    `What to run:\n${renderOptions(benchArgs, ["quick", "profiles", "sizes", "buffers", "rates", "streams", "repeats", "messages"])}\n\n` +
+    `What to run:\n${renderOptions(benchArgs, ["quick", "profiles", "sizes", "buffers", "rates", "byte-rates", "batch", "streams", "repeats", "messages"])}\n\n` +
     `Output:\n${renderOptions(benchArgs, ["json", "svg"])}\n\n` +
     `Side by side:\n${renderOptions(benchArgs, ["compare", "tools"])}\n\n` +
     `Miscellaneous:\n${renderOptions(benchArgs, ["help", "version"])}\n\n` +
@@ -161,6 +172,24 @@ export function parseBench(
     }
     if (!rates.length) return error("no rates given");
     matrix.rates = [...new Set(rates)];
+  }
+  if (has("byte-rates")) {
+    const rates: number[] = [];
+    for (const word of list(values("byte-rates"))) {
+      const n = parseSize(word);
+      if (n === undefined || n < 1) return error(`invalid byte rate '${word}'`);
+      rates.push(n);
+    }
+    if (!rates.length) return error("no byte rates given");
+    matrix.byteRates = [...new Set(rates)];
+    // Paced by bytes only, unless writes-per-second paces were asked for too.
+    if (!has("rates")) matrix.rates = [];
+  }
+  const batch = last("batch");
+  if (batch !== undefined) {
+    const n = parseCount(batch);
+    if (n === undefined || n < 1 || n > 1024) return error(`invalid batch '${batch}' (1 to 1024)`);
+    matrix.batch = n;
   }
   const streams = last("streams");
   if (streams !== undefined) {
