@@ -112,6 +112,7 @@ class Run implements DteeProcess {
   private failure?: RelayError;
   private wake?: () => void;
   private consumer: Consumer = "none";
+  private discarded = false;
   private pidfd: number;
   private reaped = false;
   private readonly cleanups: (() => void)[] = [];
@@ -153,6 +154,8 @@ class Run implements DteeProcess {
 
   private onMessage(m: WorkerMessage): void {
     if (m.kind === "chunk") {
+      // Chunks already on their way when the reader stopped are dropped.
+      if (this.discarded) return;
       this.queue.push(viewChunk(m));
       this.notify();
       return;
@@ -207,10 +210,8 @@ class Run implements DteeProcess {
       if (this.head < this.queue.length) {
         const chunk = this.queue[this.head]!;
         this.queue[this.head++] = undefined as unknown as Chunk;
-        if (this.head > 1024 && this.head * 2 > this.queue.length) {
-          this.queue.splice(0, this.head);
-          this.head = 0;
-        }
+        // The Worker's window keeps the queue short: empty it whenever it is read out.
+        if (this.head === this.queue.length) this.queue.length = this.head = 0;
         this.release(chunk);
         return chunk;
       }
@@ -231,6 +232,7 @@ class Run implements DteeProcess {
 
   /** Nobody will read any more: drop what is queued and let the Worker run free. */
   private discard(): void {
+    this.discarded = true;
     Atomics.store(this.control, CTRL.DISCARD, 1);
     this.queue.length = 0;
     this.head = 0;
