@@ -600,6 +600,22 @@ describe("many at once, and nothing left behind", () => {
       output(["cat"], { tmpdir: sockets, stdin: "in" }),
       run(["sh", "-c", "exit 3"], { tmpdir: sockets, events: false, files: [{ path: file("leak.out"), stream: "combined" }], tee: { stdout: false } }).exited,
       run(["sleep", "5"], { tmpdir: sockets, timeout: 20, events: false }).exited,
+      // stdin from an endless stream, and a command that stops reading it.
+      output(["head", "-c", "5"], {
+        tmpdir: sockets,
+        stdin: new ReadableStream({
+          pull: (c) => c.enqueue(new Uint8Array(4096).fill(0x61)),
+        }),
+      }),
+      output(["true"], {
+        tmpdir: sockets,
+        stdin: (async function* () {
+          for (;;) {
+            yield "y";
+            await Bun.sleep(5);
+          }
+        })(),
+      }),
       (async () => {
         const p = run(["sh", "-c", "dd if=/dev/zero bs=65536 count=200 status=none"], { tmpdir: sockets });
         for await (const _ of p) break;

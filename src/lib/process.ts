@@ -160,7 +160,13 @@ class Run implements DteeProcess {
       this.notify();
       return;
     }
-    const failure = m.relayFailure ? new RelayError(m.relayFailure.message, m.relayFailure.kind === "io") : undefined;
+    let failure: RelayError | undefined;
+    if (m.relayFailure) failure = new RelayError(m.relayFailure.message, m.relayFailure.kind === "io");
+    else if (m.truncated > 0 && this.events) {
+      // Only when the receive slots had to be small (no address space for
+      // them): the reader must not take a cut message for the whole one.
+      failure = new RelayError(`${m.truncated} write${m.truncated === 1 ? "" : "s"} larger than the receive buffer arrived truncated`, true);
+    }
     this.finish(m, failure);
   }
 

@@ -159,7 +159,7 @@ function relay(plan: WorkerPlan): WorkerMessage {
       // Already reaped by the loop before it failed: the status is lost.
     }
   }
-  end.teeFailed = router?.ioError === true || truncated > 0;
+  end.teeFailed = router?.ioError === true;
   end.truncated = truncated;
   return end;
 }

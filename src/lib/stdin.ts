@@ -38,34 +38,56 @@ function asBytes(piece: Uint8Array | string | ArrayBuffer): Uint8Array {
   return piece;
 }
 
-async function* pieces(data: StdinData): AsyncGenerator<Uint8Array> {
+type Piece = Uint8Array | string | ArrayBuffer;
+
+/** The data as one async iterator of pieces; return() cancels a stream. */
+function source(data: StdinData): AsyncIterator<Piece> {
   if (typeof data === "string" || data instanceof Uint8Array || data instanceof ArrayBuffer) {
-    yield asBytes(data);
-  } else if (data instanceof Blob) {
-    yield* pieces(data.stream() as unknown as AsyncIterable<Uint8Array>);
-  } else if (Symbol.asyncIterator in data) {
-    for await (const piece of data as AsyncIterable<Uint8Array | string>) yield asBytes(piece);
-  } else if (Symbol.iterator in data) {
-    for (const piece of data as Iterable<Uint8Array | string>) yield asBytes(piece);
-  } else {
-    throw new TypeError("stdin: unsupported value");
+    return (async function* () {
+      yield data;
+    })();
   }
+  if (data instanceof Blob) return source(data.stream() as unknown as AsyncIterable<Uint8Array>);
+  if (Symbol.asyncIterator in data) return (data as AsyncIterable<Piece>)[Symbol.asyncIterator]();
+  if (Symbol.iterator in data) {
+    const it = (data as Iterable<Piece>)[Symbol.iterator]();
+    return {
+      next: async () => it.next(),
+      return: async () => it.return?.() ?? { done: true, value: undefined },
+    };
+  }
+  throw new TypeError("stdin: unsupported value");
 }
 
 /**
  * Writes `data` to `fd`, then closes it. A command that exits without
- * reading it all ends the writing (EPIPE); stop() ends it at the next piece.
+ * reading it all ends the writing (EPIPE). stop() (the run has ended) stops
+ * waiting for the source and cancels it; a write already under way is left
+ * to finish or fail before the descriptor is closed, since Bun's writer
+ * still holds its number.
  */
 export function pumpStdin(fd: number, data: StdinData): { stop(): void; done: Promise<void> } {
   const sink = Bun.file(fd).writer();
-  let stopped = false;
+  let stop!: () => void;
+  const stopped = new Promise<undefined>((resolve) => (stop = () => resolve(undefined)));
   const done = (async () => {
+    let it: AsyncIterator<Piece> | undefined;
     try {
-      for await (const piece of pieces(data)) {
-        if (stopped) break;
+      it = source(data);
+      for (;;) {
+        const next = it.next();
+        // If the run ends first, a later failure of the source is nobody's concern.
+        next.catch(() => {});
+        const r = await Promise.race([next, stopped]);
+        if (r === undefined) {
+          void it.return?.()?.catch?.(() => {});
+          break;
+        }
+        if (r.done) break;
+        const piece = asBytes(r.value);
         if (piece.length === 0) continue;
-        const r = sink.write(piece);
-        if (r instanceof Promise) await r;
+        const w = sink.write(piece);
+        if (w instanceof Promise) await w;
       }
       await sink.end();
     } catch {
@@ -76,7 +98,7 @@ export function pumpStdin(fd: number, data: StdinData): { stop(): void; done: Pr
   })();
   return {
     stop() {
-      stopped = true;
+      stop();
       sink.unref?.();
     },
     done,
