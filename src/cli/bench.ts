@@ -62,7 +62,7 @@ export const benchArgs = {
     type: "string",
     alias: ["n"],
     valueHint: "N",
-    description: "at most N writes per run (default 200k; quick 20k)",
+    description: "at most N writes per run (default 200k; quick 10k)",
   },
   help: { type: "boolean", alias: ["h"], description: "show this help and exit" },
   version: { type: "boolean", alias: ["V"], description: "show the version and exit" },
