@@ -82,8 +82,11 @@ export function notesOf(r: BenchResult): string[] {
   if (fullBuffer) notes.push(`${formatCount(fullBuffer)} lost: buffer full`);
   if (r.messagesDropped > fullBuffer) notes.push(`${formatCount(r.messagesDropped - fullBuffer)} dropped`);
   if (r.receiveErrors) notes.push(`${formatCount(r.receiveErrors)} receive errors`);
-  for (const [name, n] of Object.entries(r.errors))
-    if (name !== "EAGAIN" && name !== "ENOBUFS") notes.push(`${formatCount(n)} ${name}`);
+  for (const [name, count] of Object.entries(r.errors)) {
+    // ENOBUFS from a full emulated buffer is the loss noted above; from Linux it is a failed write.
+    const n = name === "ENOBUFS" ? count - fullBuffer : name === "EAGAIN" ? 0 : count;
+    if (n > 0) notes.push(`${formatCount(n)} ${name}`);
+  }
   if (r.transportStalls) notes.push(`${formatCount(r.transportStalls)} stalls`);
   if (r.bytesUnaccounted !== 0) notes.push(`! ${formatBytes(Math.abs(r.bytesUnaccounted))} unaccounted`);
   return notes;
