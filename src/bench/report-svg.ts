@@ -133,7 +133,7 @@ export function renderSvg(doc: BenchDocument): string {
     text(
       left,
       46,
-      `dtee ${doc.version}, ${m.os} ${m.kernel} ${m.arch}, ${m.cpus} CPUs, Bun ${m.bun}; ${doc.started.slice(0, 16).replace("T", " ")} UTC; median of ${doc.options.repeats} runs, bars min-max`,
+      `dtee ${doc.version}, ${m.os} ${m.kernel} ${m.arch}, ${m.cpus} CPUs (${m.cpuModel}), Bun ${m.bun}${m.compiled ? " compiled" : ""}; ${doc.started.slice(0, 16).replace("T", " ")} UTC; median of ${doc.options.repeats} runs, bars min-max`,
       `fill="#555"`,
     ),
   );
@@ -216,13 +216,20 @@ export function renderSvg(doc: BenchDocument): string {
     );
     o.push(marker(s.marker, lx + 14, ly - 4, s.color));
     const r0 = s.points[0];
-    const how = r0 ? ` (${r0.whenFull})` : "";
+    const how = r0 ? ` (${r0.unsupported ? "unsupported" : r0.whenFull})` : "";
     o.push(text(lx + 36, ly, `${s.label}${how}`));
   });
   const noteY = top1 + 24 + series.length * 21 + 10;
   const notes = [
     "Missing points on top:",
     "nothing delivered (all lost).",
+    "",
+    "drop/error: the writer never",
+    "waits; the relay's receive",
+    "buffer is that BSD kernel's",
+    "(bytes and mbufs), emulated.",
+    "unsupported: no sender",
+    "addresses, all ignored.",
     "",
     "Loss lines are spread by",
     "a pixel or two so equal",
