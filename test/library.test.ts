@@ -421,6 +421,18 @@ describe("start-up failures are typed, with dtee's exit statuses", () => {
     expect((error as Error).message).toContain("unable to create temporary directory");
   });
 
+  test("no bun:ffi (no JIT under a low address-space limit): sockets unavailable (69)", () => {
+    const script = file("no-jit.ts");
+    writeFileSync(
+      script,
+      `import { run, SocketsUnavailableError } from ${JSON.stringify(LIBRARY)};
+try { await run(["true"]).exited; console.log("ran"); } catch (e) { console.log(e instanceof SocketsUnavailableError, (e as SocketsUnavailableError).exitCode); }`,
+    );
+    const r = Bun.spawnSync(["/bin/sh", "-c", 'ulimit -v 2000000 && exec "$0" "$1"', BUN, script], { stdout: "pipe", stderr: "pipe" });
+    // Where the limit does not take the JIT away, the command simply runs.
+    expect(["true 69\n", "ran\n"]).toContain(r.stdout.toString());
+  });
+
   test("a command must be a non-empty list of strings", () => {
     expect(() => run([])).toThrow(TypeError);
   });

@@ -4,7 +4,7 @@
 // exit. Nothing here blocks: the Worker does all the waiting.
 import { constants as osConstants } from "node:os";
 import { inspect } from "node:util";
-import { libc, errno, cstring } from "../sys/libc";
+import { libc, errno, cstring, ffiUnavailable } from "../sys/libc";
 import { P } from "../sys/platform";
 import { SysError } from "../sys/errors";
 import { createTrio, closeFd, TrioError } from "../relay/trio";
@@ -200,7 +200,8 @@ class Run implements DteeProcess {
     if (this.pidfd >= 0) r = Number(libc.syscall(SYS_pidfd_send_signal, this.pidfd, sig, 0, 0, 0));
     else r = libc.kill(this.pid, sig);
     if (r !== 0) return false;
-    this.killed = true;
+    // Signal 0 only asks whether the process is there.
+    if (sig !== 0) this.killed = true;
     return true;
   }
 
@@ -403,6 +404,8 @@ export function run(command: readonly string[], options: RunOptions = {}): DteeP
     throw new TypeError("command must be a non-empty array of strings");
   }
   options.signal?.throwIfAborted();
+  // Under a low address-space limit Bun starts without its JIT, and bun:ffi with it.
+  if (ffiUnavailable) throw new SocketsUnavailableError(`bun:ffi: ${ffiUnavailable}`);
   const killSignal = signalNumber(options.killSignal);
   const events = options.events !== false;
   const env = options.lineBuffered ? lineBuffered(options.env ?? process.env) : (options.env ?? process.env);
