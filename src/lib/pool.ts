@@ -6,8 +6,14 @@
 const MAX_IDLE = 4;
 const IDLE_MS = 10_000;
 
-interface Idle {
+/** A relay Worker with its ring of chunk slots (shared memory, reused run after run). */
+export interface RelayWorker {
   worker: Worker;
+  ring: SharedArrayBuffer;
+}
+
+interface Idle {
+  relay: RelayWorker;
   timer: ReturnType<typeof setTimeout>;
 }
 
@@ -17,19 +23,21 @@ function workerUrl(): URL {
   return new URL("./relay-worker.ts", import.meta.url);
 }
 
-/** A Worker for one run, referenced until released. */
-export function acquireWorker(): Worker {
+/** A Worker for one run, referenced until released; its ring holds `ringBytes`. */
+export function acquireWorker(ringBytes: number): RelayWorker {
   const entry = idle.pop();
   if (entry) {
     clearTimeout(entry.timer);
-    entry.worker.ref();
-    return entry.worker;
+    entry.relay.worker.ref();
+    if (entry.relay.ring.byteLength === ringBytes) return entry.relay;
+    return { worker: entry.relay.worker, ring: new SharedArrayBuffer(ringBytes) };
   }
-  return new Worker(workerUrl());
+  return { worker: new Worker(workerUrl()), ring: new SharedArrayBuffer(ringBytes) };
 }
 
 /** Gives a Worker back after a clean end (its loop returned and it posted its end message). */
-export function releaseWorker(worker: Worker): void {
+export function releaseWorker(relay: RelayWorker): void {
+  const worker = relay.worker;
   worker.onmessage = null;
   worker.onerror = null;
   if (idle.length >= MAX_IDLE) {
@@ -38,7 +46,7 @@ export function releaseWorker(worker: Worker): void {
   }
   worker.unref();
   const entry: Idle = {
-    worker,
+    relay,
     timer: setTimeout(() => {
       const at = idle.indexOf(entry);
       if (at >= 0) idle.splice(at, 1);
@@ -53,6 +61,6 @@ export function releaseWorker(worker: Worker): void {
 export function closeIdleWorkers(): void {
   for (const entry of idle.splice(0)) {
     clearTimeout(entry.timer);
-    entry.worker.terminate();
+    entry.relay.worker.terminate();
   }
 }

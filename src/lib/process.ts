@@ -15,7 +15,7 @@ import type { RoutePlan } from "../dtee/router";
 import { findLibstdbuf, lineBufferedEnviron } from "../dtee/line-buffering";
 import { startCommand, DirectoryError, type StdinPlan } from "./spawn";
 import { openPipe, pumpStdin, type StdinData } from "./stdin";
-import { acquireWorker, releaseWorker } from "./pool";
+import { acquireWorker, releaseWorker, type RelayWorker } from "./pool";
 import { CTRL, DEFAULT_LIMITS, metaLayout, inFlightCredit, type WorkerPlan, type WorkerMessage, type EndMessage, type ChunkMessage } from "./protocol";
 import {
   CommandNotFoundError,
@@ -61,7 +61,7 @@ function exitOf(end: EndMessage): Exit {
   };
 }
 
-/** One chunk from the Worker, as views on its transferred buffers. */
+/** One chunk from the Worker: its bytes (copied out of the ring) and per-message views. */
 interface Chunk {
   count: number;
   bytes: number;
@@ -71,7 +71,12 @@ interface Chunk {
   data: Uint8Array;
 }
 
-function viewChunk(m: ChunkMessage): Chunk {
+/**
+ * The chunk as the reader will see it. Bytes in a ring slot are copied out
+ * at once (the Worker may reuse the slot once the chunk is taken), into
+ * memory of this thread, which the allocator gives back for later chunks.
+ */
+function viewChunk(m: ChunkMessage, ring: SharedArrayBuffer, slotBytes: number): Chunk {
   const at = metaLayout(m.count);
   return {
     count: m.count,
@@ -79,7 +84,7 @@ function viewChunk(m: ChunkMessage): Chunk {
     times: new BigInt64Array(m.meta, at.times, m.count),
     lengths: new Uint32Array(m.meta, at.lengths, m.count),
     streams: new Uint8Array(m.meta, at.streams, m.count),
-    data: new Uint8Array(m.data, 0, m.bytes),
+    data: m.data ? new Uint8Array(m.data, 0, m.bytes) : new Uint8Array(ring, m.slot * slotBytes, m.bytes).slice(),
   };
 }
 
@@ -123,7 +128,7 @@ class Run implements DteeProcess {
     pid: number,
     pidfd: number,
     control: SharedArrayBuffer,
-    private readonly worker: Worker,
+    private readonly relay: RelayWorker,
     private readonly events: boolean,
     private readonly closeOnEnd: number[],
     private readonly closeOnWorkerError: number[],
@@ -138,10 +143,11 @@ class Run implements DteeProcess {
     // Unhandled only if the caller never looks: the iterator and the
     // collectors report the failure too.
     this.exited.catch(() => {});
+    const worker = relay.worker;
     worker.onmessage = (event: MessageEvent<WorkerMessage>) => this.onMessage(event.data);
     worker.onerror = (event) => {
       for (const fd of this.closeOnWorkerError) closeFd(fd);
-      this.worker.terminate();
+      worker.terminate();
       this.finish(undefined, new RelayError(`relay: ${event.message}`, false));
     };
   }
@@ -156,7 +162,7 @@ class Run implements DteeProcess {
     if (m.kind === "chunk") {
       // Chunks already on their way when the reader stopped are dropped.
       if (this.discarded) return;
-      this.queue.push(viewChunk(m));
+      this.queue.push(viewChunk(m, this.relay.ring, DEFAULT_LIMITS.bytes));
       this.notify();
       return;
     }
@@ -175,7 +181,7 @@ class Run implements DteeProcess {
     this.ended = true;
     this.reaped = true;
     this.failure = failure;
-    if (end) releaseWorker(this.worker);
+    if (end) releaseWorker(this.relay);
     closeFd(this.pidfd);
     this.pidfd = -1;
     for (const fd of this.closeOnEnd) closeFd(fd);
@@ -469,6 +475,7 @@ export function run(command: readonly string[], options: RunOptions = {}): DteeP
     };
   }
   const control = new SharedArrayBuffer(CTRL.SIZE * 4);
+  const relay = acquireWorker(DEFAULT_LIMITS.inFlight * DEFAULT_LIMITS.bytes);
   const plan: WorkerPlan = {
     input: trio.input,
     stdoutAddress: trio.stdoutAddress,
@@ -476,14 +483,14 @@ export function run(command: readonly string[], options: RunOptions = {}): DteeP
     pid,
     pidfd,
     control,
+    ring: relay.ring,
     events,
     timestamps: events,
     route,
     limits: DEFAULT_LIMITS,
   };
-  const worker = acquireWorker();
-  const proc = new Run(pid, pidfd, control, worker, events, opened, [trio.input]);
-  worker.postMessage(plan);
+  const proc = new Run(pid, pidfd, control, relay, events, opened, [trio.input]);
+  relay.worker.postMessage(plan);
 
   if (stdin.pipe) {
     const pump = pumpStdin(stdin.pipe.write, stdin.data!);

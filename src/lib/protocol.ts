@@ -1,6 +1,7 @@
 // What passes between the library's caller-side object (process.ts) and its
-// relay Worker (relay-worker.ts): plain data and one transferred ArrayBuffer
-// per chunk of messages, so no message is copied on the way to the caller.
+// relay Worker (relay-worker.ts): plain data, a ring of chunk slots in shared
+// memory that the Worker fills and the caller copies out of, and for each
+// chunk a small transferred buffer of per-message data.
 import type { RoutePlan } from "../dtee/router";
 
 /** Words of the shared control array (an Int32Array over a SharedArrayBuffer). */
@@ -27,10 +28,10 @@ export interface ChunkLimits {
 }
 
 export const DEFAULT_LIMITS: ChunkLimits = {
-  // Chunks up to 256 KiB: the allocator reuses buffers of this size once
-  // the reader drops them; larger ones came back as fresh pages each time,
-  // and a fresh page costs microseconds to fault in (measured in a VM:
-  // 64 MiB in 1 MiB chunks 400 ms, in 256 KiB chunks 5 ms).
+  // Chunks up to 256 KiB, in a ring of `inFlight` slots (4 MiB). Fresh
+  // memory is what costs here (a page faulted in takes microseconds in a
+  // VM): the ring is reused run after run, and the caller's copies are
+  // allocated and freed on the caller's thread, where the allocator reuses them.
   bytes: 256 << 10,
   messages: 8192,
   inFlight: 16,
@@ -46,6 +47,8 @@ export interface WorkerPlan {
   pidfd: number;
   /** Int32Array words, see CTRL. */
   control: SharedArrayBuffer;
+  /** limits.inFlight slots of limits.bytes each; chunk n is in slot n % limits.inFlight. */
+  ring: SharedArrayBuffer;
   /** Post the messages to the caller (false: tees only). */
   events: boolean;
   /** Kernel receive times for the events. */
@@ -57,8 +60,10 @@ export interface WorkerPlan {
 
 export interface ChunkMessage {
   kind: "chunk";
-  /** The message bytes back to back, in the order written (only the first `bytes` count). */
-  data: ArrayBuffer;
+  /** The ring slot holding the message bytes, back to back in the order written; -1 when `data` has them. */
+  slot: number;
+  /** A chunk too large for a slot (one message larger than limits.bytes) comes in its own buffer. */
+  data?: ArrayBuffer;
   /** Per message: see metaLayout(). */
   meta: ArrayBuffer;
   count: number;

@@ -1,10 +1,11 @@
 // Worker entry of the library: runs dtee's data loop (runLoop over a
 // Receiver, tees through dtee's Router) on its own thread, where it may block
-// in poll, and hands the messages to the caller in chunks: each chunk is one
-// ArrayBuffer, transferred, holding many messages with their streams and
-// receive times. Back-pressure: while the caller has not taken enough of the
-// chunks already posted, this thread waits (Atomics.wait) and receives
-// nothing, so the command's writes block in the kernel, as with the CLI.
+// in poll, and hands the messages to the caller in chunks of many messages:
+// the bytes in a slot of a shared ring, their streams, lengths and receive
+// times in one small transferred buffer. Back-pressure: while the caller has
+// not taken enough of the chunks already posted (all the ring's slots), this
+// thread waits (Atomics.wait) and receives nothing, so the command's writes
+// block in the kernel, as with the CLI.
 import { Receiver, ReceiveError, type Batch } from "../relay/receiver";
 import { runLoop } from "../relay/loop";
 import { Router } from "../dtee/router";
@@ -32,17 +33,20 @@ function post(message: WorkerMessage, transfer?: ArrayBuffer[]): void {
 
 /**
  * Collects batches into chunks and posts them, pacing on the caller. The
- * message bytes are copied once, from the receive slots straight into the
- * chunk's own buffer (uninitialised memory: nothing is zeroed first), which
- * is then transferred, not copied, to the caller.
+ * message bytes are copied once here, from the receive slots into the
+ * chunk's slot of the shared ring; the caller copies them out before it
+ * frees the slot. A message larger than a slot gets a buffer of its own,
+ * transferred.
  */
 class Chunker {
-  /** The chunk being filled, and its size so far. */
+  /** Chunks posted so far: the next one goes to slot `posted % slots`. */
+  private posted = 0;
+  /** The chunk being filled (a ring slot, or a buffer of its own), and its size so far. */
   private data?: Uint8Array;
+  private own = false;
   private bytes = 0;
   private count = 0;
-  /** Buffer size for the next chunk: grows while chunks fill up, shrinks when the queue empties early. */
-  private capacity = 64 << 10;
+  private readonly ring: Uint8Array;
   private readonly times: Uint32Array;
   private readonly lengths: Uint32Array;
   private readonly streams: Uint8Array;
@@ -50,10 +54,12 @@ class Chunker {
 
   constructor(
     control: SharedArrayBuffer,
+    ring: SharedArrayBuffer,
     private readonly limits: ChunkLimits,
     private readonly bytesOf: (index: number) => Uint8Array,
   ) {
     this.control = new Int32Array(control);
+    this.ring = new Uint8Array(ring);
     this.times = new Uint32Array(limits.messages * 2);
     this.lengths = new Uint32Array(limits.messages);
     this.streams = new Uint8Array(limits.messages);
@@ -70,13 +76,18 @@ class Chunker {
     for (let k = 0; k < n; k++) {
       const len = words[k * 4 + 2]!;
       if (this.count > 0 && (this.count === this.limits.messages || this.bytes + len > this.data!.length)) {
-        // Full: the next chunk may be larger (up to the limit).
-        this.capacity = Math.min(this.capacity * 2, this.limits.bytes);
         this.flush();
         if (this.discarding) return;
       }
-      // A message larger than the limit gets a chunk of its own size.
-      this.data ??= Buffer.allocUnsafeSlow(Math.max(this.capacity, len));
+      if (!this.data) {
+        const size = this.limits.bytes;
+        this.own = len > size;
+        if (this.own) this.data = Buffer.allocUnsafeSlow(len);
+        else {
+          const at = (this.posted % this.limits.inFlight) * size;
+          this.data = this.ring.subarray(at, at + size);
+        }
+      }
       const i = this.count++;
       if (len > 0) this.data.set(this.bytesOf(k), this.bytes);
       this.bytes += len;
@@ -92,10 +103,10 @@ class Chunker {
     if (count === 0) return;
     const bytes = this.bytes;
     const data = this.data!;
+    const own = this.own;
     this.data = undefined;
     this.count = 0;
     this.bytes = 0;
-    if (bytes * 4 < this.capacity) this.capacity = Math.max(this.capacity >> 1, 4096);
     if (this.discarding) return;
     const at = metaLayout(count);
     const meta = new ArrayBuffer(at.size);
@@ -105,7 +116,9 @@ class Chunker {
     const c = this.control;
     Atomics.add(c, CTRL.IN_FLIGHT, 1);
     Atomics.add(c, CTRL.IN_FLIGHT_BYTES, inFlightCredit(bytes));
-    post({ kind: "chunk", data: data.buffer as ArrayBuffer, meta, count, bytes }, [data.buffer as ArrayBuffer, meta]);
+    const slot = this.posted++ % this.limits.inFlight;
+    if (own) post({ kind: "chunk", slot: -1, data: data.buffer as ArrayBuffer, meta, count, bytes }, [data.buffer as ArrayBuffer, meta]);
+    else post({ kind: "chunk", slot, meta, count, bytes }, [meta]);
     // Wait for the consumer: nothing more is received meanwhile, so the
     // kernel queue fills and the command's writes block.
     for (;;) {
@@ -123,7 +136,7 @@ function relay(plan: WorkerPlan): WorkerMessage {
   const bytesOf = (index: number) => receiver.messageBytes(index);
   const router = plan.route ? new Router(plan.route) : undefined;
   router?.setByteSource(bytesOf);
-  const chunker = plan.events ? new Chunker(plan.control, plan.limits, bytesOf) : undefined;
+  const chunker = plan.events ? new Chunker(plan.control, plan.ring, plan.limits, bytesOf) : undefined;
   let truncated = 0;
   if (chunker) receiver.onIdle = () => chunker.flush();
   const end: WorkerMessage = { kind: "end", teeFailed: false, truncated: 0 };
