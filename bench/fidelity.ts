@@ -101,10 +101,12 @@ const rows: Row[] = [
   },
   {
     statement: "NetBSD: the socket buffer can only be raised to 128 KB, so messages are very likely lost if written quickly",
-    command: ["-p", "freebsd,netbsd", "-s", "1,4k"],
+    command: ["-p", "freebsd,netbsd", "-s", "1,4k", "--rates", "0,20000"],
     measured: (d) =>
-      `1 B: netbsd ${lost(find(d, "netbsd", 1))} vs freebsd ${lost(find(d, "freebsd", 1))}; 4 KiB: netbsd ${lost(find(d, "netbsd", 4096))} vs freebsd ${lost(find(d, "freebsd", 4096))} lost ` +
-      `(NetBSD holds ${find(d, "netbsd", 1).emulatedBuffer!.records} one-byte datagrams: MSIZE 512, 256 KiB of mbufs; 256 KiB is refused, sb_max_adj 209,715)`,
+      `1-byte flood: netbsd ${lost(find(d, "netbsd", 1, 0))} vs freebsd ${lost(find(d, "freebsd", 1, 0))}; ` +
+      `4 KiB at 20,000/s: netbsd ${lost(find(d, "netbsd", 4096, 20000))} vs freebsd ${lost(find(d, "freebsd", 4096, 20000))} lost ` +
+      `(NetBSD holds ${find(d, "netbsd", 1, 0).emulatedBuffer!.records} one-byte or ${find(d, "netbsd", 4096, 0).emulatedBuffer!.records} 4 KiB datagrams, FreeBSD ` +
+      `${find(d, "freebsd", 1, 0).emulatedBuffer!.records} or ${find(d, "freebsd", 4096, 0).emulatedBuffer!.records}; 256 KiB is refused there, sb_max_adj 209,715)`,
   },
   {
     statement: "NetBSD: this results in an error on the receive call, so it will not go unreported",
