@@ -1,6 +1,12 @@
 // The command's standard input when the caller gives data: a pipe (both ends
 // close-on-exec; the read end goes to the command), written from this
-// thread by Bun's own asynchronous writer as the command reads, then closed.
+// thread without blocking it, as the command reads, then closed.
+//
+// Not Bun's FileSink (Bun.file(fd).writer()): it writes through a duplicate
+// of the descriptor, and after a broken pipe that duplicate stayed open
+// until the garbage collector came round (found by the library tests under
+// load). A pipe end left open where the command's children still read would
+// keep them from seeing end of file. Here the one descriptor is ours to close.
 import { dlopen, FFIType } from "bun:ffi";
 import { libc, errno, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
@@ -59,17 +65,43 @@ function source(data: StdinData): AsyncIterator<Piece> {
   throw new TypeError("stdin: unsupported value");
 }
 
+/** The pipe's buffer, raised where the system lets us (fewer waits for a slow reader). */
+const F_SETPIPE_SZ = 1031;
+const PIPE_SIZE = 1 << 20;
+
+/** Longest wait between tries while the pipe is full. */
+const MAX_WAIT_MS = 10;
+
 /**
- * Writes `data` to `fd`, then closes it. A command that exits without
- * reading it all ends the writing (EPIPE). stop() (the run has ended) stops
- * waiting for the source and cancels it; a write already under way is left
- * to finish or fail before the descriptor is closed, since Bun's writer
- * still holds its number.
+ * Writes `data` to `fd` as the command reads it, then closes it. A full pipe
+ * is tried again after a short wait (growing to MAX_WAIT_MS while the reader
+ * makes no progress); a broken pipe (the command closed its stdin, or ended)
+ * ends the writing. stop() (the run has ended) stops waiting for the reader
+ * and for the source, and cancels the source.
  */
 export function pumpStdin(fd: number, data: StdinData): { stop(): void; done: Promise<void> } {
-  const sink = Bun.file(fd).writer();
+  libc.fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
   let stop!: () => void;
+  let isStopped = false;
   const stopped = new Promise<undefined>((resolve) => (stop = () => resolve(undefined)));
+  const writeAll = async (bytes: Uint8Array): Promise<boolean> => {
+    let done = 0;
+    let wait = 0;
+    while (done < bytes.length) {
+      const r = libc.write(fd, bytes.subarray(done), bytes.length - done) as number;
+      if (r > 0) {
+        done += r;
+        wait = 0;
+        continue;
+      }
+      const e = errno();
+      if (e === P.errno.EINTR) continue;
+      if (e !== P.errno.EAGAIN || isStopped) return false;
+      await Promise.race([Bun.sleep(wait), stopped]);
+      wait = Math.min(Math.max(1, wait * 2), MAX_WAIT_MS);
+    }
+    return true;
+  };
   const done = (async () => {
     let it: AsyncIterator<Piece> | undefined;
     try {
@@ -85,21 +117,21 @@ export function pumpStdin(fd: number, data: StdinData): { stop(): void; done: Pr
         }
         if (r.done) break;
         const piece = asBytes(r.value);
-        if (piece.length === 0) continue;
-        const w = sink.write(piece);
-        if (w instanceof Promise) await w;
+        if (piece.length > 0 && !(await writeAll(piece))) {
+          void it.return?.()?.catch?.(() => {});
+          break;
+        }
       }
-      await sink.end();
     } catch {
-      // EPIPE: the command closed its stdin, or ended; a failing source ends the input too.
+      // A failing source ends the input.
     } finally {
       closeFd(fd);
     }
   })();
   return {
     stop() {
+      isStopped = true;
       stop();
-      sink.unref?.();
     },
     done,
   };
