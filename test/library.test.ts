@@ -637,7 +637,9 @@ describe("many at once, and nothing left behind", () => {
     expect(() => run(["true"], { tmpdir: sockets, files: [{ path: join(dir, "missing", "f"), stream: "stdout" }] })).toThrow(OutputFileError);
     closeIdleWorkers();
     await settle(before, threadsBefore);
-    expect(leaked(before)).toEqual([]);
+    // With each leak's flags (O_WRONLY|O_NONBLOCK: a stdin pipe's write end) to say whose it is.
+    const flags = (x: string) => /flags:\s*(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${x.split(" ")[0]}`, "utf8"))?.[1];
+    expect(leaked(before).map((x) => `${x} flags ${flags(x)}`)).toEqual([]);
     expect(threads()).toBeLessThanOrEqual(threadsBefore);
     expect(readdirSync(sockets)).toEqual([]);
   });
