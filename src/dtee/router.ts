@@ -14,6 +14,7 @@ import { CaptureLog } from "./capture-log";
 import { LineTagger, type TagOptions } from "./line-tagger";
 import { now } from "./clock";
 import { P } from "../sys/platform";
+import { fstatSync } from "node:fs";
 import { groupBySharedFile, BOTH_STREAMS, type OutputUnit, type OutputTarget } from "./output-groups";
 
 export interface RoutePlan {
@@ -51,6 +52,16 @@ export class Router {
   private readonly units: OutputUnit[];
   /** Our stdout or stderr is also one of the files: the terminal side is written through `units`. */
   private readonly terminalInUnits: boolean;
+  /**
+   * Write a batch run by run (terminal, then files, per run) rather than all
+   * of it to the terminal, then all of it to each file. Needed where that
+   * order can be seen: an output file that is a pipe, FIFO, socket or device
+   * (a reader that has gone away kills dtee by SIGPIPE only after the
+   * terminal saw what came before; /dev/full's error lands where dtee's
+   * would), or a file that is also our stdout or stderr. Regular files take
+   * a whole batch in one write: each output's order is exact either way.
+   */
+  private readonly runByRun: boolean;
   /** Cron mode's spool, while it holds stdout. */
   private spool?: CronSpool;
   /** Cron mode's spool, held or released (for the end of the run). */
@@ -95,6 +106,7 @@ export class Router {
     const all = plan.spoolFd === undefined ? groupBySharedFile([...terminal, ...files]) : [];
     this.terminalInUnits = all.some((u) => u.members.length > 1 && (u.sink === this.out || u.sink === this.err) && !this.isStdioPair(u));
     this.units = this.terminalInUnits ? all : groupBySharedFile(files);
+    this.runByRun = this.terminalInUnits || files.some((f) => !isRegularFile(f.sink.fd));
     if (plan.log) this.log = new CaptureLog(new Sink(plan.log.fd, plan.log.path, { onFailure: onFileFailure }));
     if (plan.tagging && (plan.tagging.tag || plan.tagging.timestamps)) this.tagger = new LineTagger(plan.tagging);
     if (plan.spoolFd !== undefined) {
@@ -115,7 +127,7 @@ export class Router {
     if (b.truncated) this.reportTruncated(b.truncated);
     if (b.all.count === 0) return true;
     if (b.stderr.count) this.sawStderr = true;
-    if (b.runCount === 1 || this.units.length === 0) {
+    if (b.runCount === 1 || this.units.length === 0 || !this.runByRun) {
       if (!this.terminalInUnits) this.writeTerminal(b);
       for (const unit of this.units) unit.write(b);
     } else {
@@ -223,5 +235,13 @@ export class Router {
     if (!spool) return;
     this.spool = undefined;
     spool.release(this.out);
+  }
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
   }
 }

@@ -41,8 +41,6 @@ export interface ReceiverOptions {
 
 const NAME_SLOT = 128;
 
-/** About how many message bytes one batch should touch (see fitBatchToMessages). */
-const BATCH_BYTES = 256 * 1024;
 
 export class Receiver {
   readonly batch: Batch;
@@ -67,8 +65,6 @@ export class Receiver {
   private slotViews?: Uint8Array[];
   /** The slots, when they had to come from the JavaScript heap (kept referenced: the kernel writes into it). */
   private heapArena?: Uint8Array;
-  /** How many messages the next recvmmsg asks for (at most `slots`). */
-  private batchSlots: number;
 
   constructor(
     private readonly fd: number,
@@ -86,7 +82,6 @@ export class Receiver {
     this.slots = reserved.slots;
     this.slotSize = reserved.slotSize;
     this.arena = reserved.address;
-    this.batchSlots = this.slots;
     this.names = new Uint8Array(this.slots * NAME_SLOT);
     const namesAddress = addressOf(this.names);
     this.headers = new Uint32Array((this.slots * P.mmsghdr.size) / 4);
@@ -146,7 +141,7 @@ export class Receiver {
   receive(flags: number): number {
     let n: number;
     for (;;) {
-      n = libc.recvmmsg(this.fd, this.headersAddress, this.batchSlots, flags, null);
+      n = libc.recvmmsg(this.fd, this.headersAddress, this.slots, flags, null);
       if (n >= 0) break;
       const e = errno();
       if (e === P.errno.EAGAIN) return 0;
@@ -156,22 +151,7 @@ export class Receiver {
       throw new ReceiveError(e);
     }
     this.sort(n);
-    this.fitBatchToMessages();
     return n;
-  }
-
-  /**
-   * Batch size follows message size: many small messages per call, few
-   * large ones, so the slots a batch touches stay within about BATCH_BYTES
-   * and in the cache while a slow reader drains the outputs (32 slots of
-   * 64 KiB fall out of it). The next call asks for that many.
-   */
-  private fitBatchToMessages(): void {
-    const b = this.batch;
-    const count = b.all.count;
-    if (count === 0) return;
-    const average = (b.stdout.bytes + b.stderr.bytes) / count;
-    this.batchSlots = Math.max(1, Math.min(this.slots, Math.floor(BATCH_BYTES / Math.max(average, 1))));
   }
 
   private sort(n: number): void {
