@@ -99,6 +99,17 @@ describe("signal dispositions the caller set reach the command", () => {
   });
 });
 
+describe("cron mode's signal handling is in place before the command runs", () => {
+  test("a command that signals cronty at once (kill -TERM $PPID) finds the handler: flush, report, die of it", () => {
+    for (let i = 0; i < 5; i++) {
+      const r = sh(`$CRONTY sh -c 'echo e >&2; kill -TERM $PPID; sleep 2'; echo "status=$?"`, { timeout: 30_000 });
+      expect(r.stdout.toString()).toBe("status=143\n");
+      // (then, maybe, the calling shell's own "Terminated" note)
+      expect(r.stderr.toString()).toStartWith(`e\n${C}: received signal 15: Terminated\n`);
+    }
+  });
+});
+
 describe("outputs that are one file get every message once per output, in the order written", () => {
   const SCRIPT = "for i in 0 1 2 3 4 5 6 7 8 9; do echo o$i; echo e$i >&2; done";
   const order = (...streams: ("o" | "e" | "oo" | "ee" | "ooo")[]) => {

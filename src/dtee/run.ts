@@ -125,6 +125,10 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     return runUnrelayed(cfg, passFds, signalSetup);
   }
 
+  // Installed before the command starts: a signal it sends us at once
+  // (kill $PPID) must already find them.
+  if (cfg.cron) installCronSignals(cfg, wakefd, outcome);
+
   let pid = 0;
   let injectedStderr: string | undefined;
   const start = now();
@@ -139,9 +143,11 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     });
   } catch (e) {
     if (e instanceof ForkError && cfg.cron) {
-      // Cron mode must still run the job, as when the sockets fail.
+      // Cron mode must still run the job, as when the sockets fail; our
+      // handlers cannot run while it does (the main thread waits for it).
       printError(argv0, e.message);
       closeTrio(trio);
+      uninstallCronSignals(cfg, signalSetup.defaultSignals);
       return runUnrelayed(cfg, passFds, signalSetup);
     }
     if (e instanceof ExecError) {
@@ -167,9 +173,6 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
       outcome.fail("io");
     }
   }
-  // Installed once the command runs: until then a signal has its default
-  // effect, and a job run without the relay keeps those defaults.
-  if (cfg.cron && pid > 0) installCronSignals(cfg, wakefd, outcome);
 
   const plan: SessionPlan = {
     argv0,
@@ -224,6 +227,14 @@ function runUnrelayed(cfg: DteeConfig, passFds: readonly number[], signalSetup: 
     }
     printError(cfg.argv0, e instanceof Error ? e.message : String(e));
     process.exit(statusOfFailure("spawn"));
+  }
+}
+
+/** Gives cron mode's signals back the dispositions the caller gave us. */
+function uninstallCronSignals(cfg: DteeConfig, callerDefaults: readonly number[]): void {
+  for (const sig of cronSignals(cfg)) {
+    process.removeAllListeners(SIGNAL_NAMES[sig]!);
+    libc.signal(sig, callerDefaults.includes(sig) ? P.SIG_DFL : P.SIG_IGN);
   }
 }
 
