@@ -7,12 +7,12 @@ import { libc, errno, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
 import { Sink } from "../relay/sink";
 import type { IovecList } from "../relay/batch";
-import { toBytes } from "./config";
+import { cPath } from "./outputs";
 
 /** Opens the spool under `dir` (a byte string); the error text is dtee's message. */
 export function openSpool(dir: string): { fd: number } | { error: string } {
   if (!P.O_TMPFILE) return { error: `unable to create temporary file in ${dir}: not supported on this platform` };
-  const fd = libc.open(toBytes(`${dir}\0`), P.O_TMPFILE | P.O_RDWR | P.O_CLOEXEC, 0o600);
+  const fd = libc.open(cPath(dir), P.O_TMPFILE | P.O_RDWR | P.O_CLOEXEC, 0o600);
   if (fd >= 0) return { fd };
   return { error: `unable to create temporary file in ${dir}: ${strerror(errno())}` };
 }

@@ -39,7 +39,7 @@ export class OutputUnit {
       if (streams === BOTH_STREAMS) return this.sink.writeAll(b.all);
       return this.sink.writeAll(streams === STDOUT ? b.stdout : b.stderr);
     }
-    return this.sink.writeAll(this.interleave(b));
+    return this.sink.writeAll(this.expand(b, 0, b.all.count));
   }
 
   /** Entries [start, start + count) of the batch, all from one stream. */
@@ -48,16 +48,7 @@ export class OutputUnit {
     for (const m of this.members) if (m & stream) copies++;
     if (copies === 0) return true;
     if (copies === 1) return this.sink.writeRange(b.all, start, count, bytes);
-    const out = this.listFor(count * copies);
-    const from = b.all.words;
-    const to = out.words;
-    let n = 0;
-    for (let k = start; k < start + count; k++) {
-      for (let c = 0; c < copies; c++, n++) to.set(from.subarray(k * IOV_WORDS, (k + 1) * IOV_WORDS), n * IOV_WORDS);
-    }
-    out.count = n;
-    out.bytes = bytes * copies;
-    return this.sink.writeAll(out);
+    return this.sink.writeAll(this.expand(b, start, start + count));
   }
 
   private listFor(entries: number): IovecList {
@@ -65,14 +56,14 @@ export class OutputUnit {
     return this.list;
   }
 
-  /** The batch's messages in order, each repeated once per member that takes it. */
-  private interleave(b: Batch): IovecList {
-    const out = this.listFor(b.all.count * this.members.length);
+  /** Entries [from, to) of the batch in order, each repeated once per member that takes it (no allocation per message). */
+  private expand(b: Batch, first: number, end: number): IovecList {
+    const out = this.listFor((end - first) * this.members.length);
     const from = b.all.words;
     const to = out.words;
     let count = 0;
     let bytes = 0;
-    for (let k = 0; k < b.all.count; k++) {
+    for (let k = first; k < end; k++) {
       const stream = b.allStream[k]!;
       const at = k * IOV_WORDS;
       for (const m of this.members) {

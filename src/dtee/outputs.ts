@@ -5,7 +5,7 @@ import { P } from "../sys/platform";
 import { toBytes, type OutputFile } from "./config";
 
 /** A byte string as a NUL-terminated C string. */
-function cPath(path: string): Buffer {
+export function cPath(path: string): Buffer {
   return toBytes(path + "\0");
 }
 

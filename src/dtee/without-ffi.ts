@@ -3,8 +3,10 @@
 // copy anything. The job still matters more than the copy: as cron mode does
 // when TMPDIR is unusable, the command runs on our own stdout and stderr,
 // one line says that nothing is copied and why, and its status is ours.
+import { constants } from "node:os";
 import { printError } from "./messages";
 import { EX, type DteeConfig } from "./config";
+import { signalExitStatus } from "../exit-status";
 
 export function runWithoutFfi(cfg: DteeConfig, reason: string): never {
   const copies = cfg.outputs.length > 0 || cfg.log !== undefined;
@@ -23,7 +25,8 @@ export function runWithoutFfi(cfg: DteeConfig, reason: string): never {
   }
   if (result.signalCode) {
     process.kill(process.pid, result.signalCode);
-    process.exit(128 + (require("node:os").constants.signals[result.signalCode] ?? 0));
+    // Only reached if the signal did not kill us (Bun may ignore it).
+    process.exit(signalExitStatus(constants.signals[result.signalCode as keyof typeof constants.signals] ?? 0));
   }
   process.exit(result.exitCode ?? EX.SOFTWARE);
 }
