@@ -7,9 +7,9 @@
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { readdirSync, mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { prefix, tempDir, COMPILED, ROOT, type ToolName } from "./helpers";
-import { runTool, Rng, looksLikeCrash, figure } from "./support/reliability-common";
-import { parseDtee, type DteeCli } from "../src/cli/dtee";
+import { prefix, tempDir, COMPILED, ROOT, type ToolName } from "../support/helpers";
+import { runTool, Rng, looksLikeCrash, figure } from "../support/reliability-common";
+import { parseDtee, type DteeCli } from "../../src/cli/dtee";
 
 let dir: string;
 let cleanup: () => void;
@@ -577,7 +577,7 @@ describe.skipIf(!HAVE_MULTITEE)("multitee: malformed specs and options", () => {
 
 describe.skipIf(!HAVE_MULTITEE)("multitee: seeded fuzz of the spec and option parser", () => {
   test("100,000 generated specs in-process: never throws, always agrees with the grammar", async () => {
-    const { parseSpec, MAX_FD } = await import("../src/multitee/spec");
+    const { parseSpec, MAX_FD } = await import("../../src/multitee/spec");
     const rng = new Rng(SEED ^ 0x51ec);
     const bad: unknown[] = [];
     let valid = 0;
@@ -607,8 +607,8 @@ describe.skipIf(!HAVE_MULTITEE)("multitee: seeded fuzz of the spec and option pa
   }, 60_000);
 
   test("20,000 generated command lines in-process: parseMultitee never throws; errors are one line; specs as parsed alone", async () => {
-    const { parseMultitee } = await import("../src/cli/multitee");
-    const { parseSpec } = await import("../src/multitee/spec");
+    const { parseMultitee } = await import("../../src/cli/multitee");
+    const { parseSpec } = await import("../../src/multitee/spec");
     const rng = new Rng(SEED ^ 0x3117);
     const bad: unknown[] = [];
     const kinds: Record<string, number> = {};
@@ -647,8 +647,8 @@ describe.skipIf(!HAVE_MULTITEE)("multitee: seeded fuzz of the spec and option pa
   }, 60_000);
 
   test("30 generated command lines through the real multitee: no crash or hang, outcome as predicted", async () => {
-    const { parseMultitee } = await import("../src/cli/multitee");
-    const { parseSpec } = await import("../src/multitee/spec");
+    const { parseMultitee } = await import("../../src/cli/multitee");
+    const { parseSpec } = await import("../../src/multitee/spec");
     const rng = new Rng(SEED ^ 0xc0ffee);
     const M = prefix("multitee");
     const input = "hello, multitee\n";

@@ -3,7 +3,7 @@
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run, sh, tempDir, BUN, ROOT, prefix, toolCmd } from "./helpers";
+import { run, sh, tempDir, BUN, ROOT, prefix, toolCmd } from "../support/helpers";
 
 let dir: string;
 let cleanup: () => void;

@@ -10,13 +10,13 @@ import {
   recordCost,
   reserve,
   type RecordCost,
-} from "../src/bench/sockbuf";
-import { createLink } from "../src/bench/link";
-import { SharedState } from "../src/bench/shared-state";
-import { produce, type ProducerConfig } from "../src/bench/producer";
-import { libc } from "../src/sys/libc";
-import { P } from "../src/sys/platform";
-import { tempDir } from "./helpers";
+} from "../../src/bench/sockbuf";
+import { createLink } from "../../src/bench/link";
+import { SharedState } from "../../src/bench/shared-state";
+import { produce, type ProducerConfig } from "../../src/bench/producer";
+import { libc } from "../../src/sys/libc";
+import { P } from "../../src/sys/platform";
+import { tempDir } from "../support/helpers";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

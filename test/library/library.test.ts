@@ -17,10 +17,10 @@ import {
   OutputFileError,
   SocketsUnavailableError,
   type OutputEvent,
-} from "../src/lib/index";
-import { closeIdleWorkers } from "../src/lib/pool";
-import { writeNanos } from "../src/lib/protocol";
-import { BUN, ROOT, tempDir } from "./helpers";
+} from "../../src/lib/index";
+import { closeIdleWorkers } from "../../src/lib/pool";
+import { writeNanos } from "../../src/lib/protocol";
+import { BUN, ROOT, tempDir } from "../support/helpers";
 
 // Real processes on a busy machine: room beyond bun test's 5 s default.
 setDefaultTimeout(30_000);

@@ -4,10 +4,10 @@
 // them), so nothing else changes.
 import { describe, test, expect } from "bun:test";
 import { dlopen, FFIType } from "bun:ffi";
-import { boundAddresses, linkedName, libc } from "../src/sys/libc";
-import { P } from "../src/sys/platform";
+import { boundAddresses, linkedName, libc } from "../../src/sys/libc";
+import { P } from "../../src/sys/platform";
 import { spawnSync } from "node:child_process";
-import { BUN, ROOT } from "./helpers";
+import { BUN, ROOT } from "../support/helpers";
 import { join } from "node:path";
 
 describe("libc bindings", () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-export const ROOT = resolve(import.meta.dir, "..");
+export const ROOT = resolve(import.meta.dir, "../..");
 export const BUN = process.execPath;
 export const COMPILED = process.env.DTEE_TEST_TARGET === "dist";
 
@@ -100,9 +100,9 @@ export async function startRaw(
   argv: string[],
   opts: { stdout?: string; stderr?: string; env?: Record<string, string> } = {},
 ): Promise<{ pid: number; wait: () => Promise<number> }> {
-  const { spawnCommand, pollExit } = await import("../src/relay/spawn");
-  const { libc, cstring } = await import("../src/sys/libc");
-  const { P } = await import("../src/sys/platform");
+  const { spawnCommand, pollExit } = await import("../../src/relay/spawn");
+  const { libc, cstring } = await import("../../src/sys/libc");
+  const { P } = await import("../../src/sys/platform");
   const open = (path: string) =>
     libc.open(cstring(path), P.O_WRONLY | P.O_CREAT | P.O_TRUNC | P.O_CLOEXEC, 0o644);
   const out = opts.stdout ? open(opts.stdout) : undefined;

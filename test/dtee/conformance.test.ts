@@ -6,7 +6,7 @@ import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { readFileSync, writeFileSync, chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { run, sh, prefix, tempDir } from "./helpers";
+import { run, sh, prefix, tempDir } from "../support/helpers";
 
 let dir: string;
 let cleanup: () => void;

@@ -3,7 +3,7 @@
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { readFileSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { run, sh, prefix, tempDir, toolArgv, startRaw, waitForFile, waitStatus } from "./helpers";
+import { run, sh, prefix, tempDir, toolArgv, startRaw, waitForFile, waitStatus } from "../support/helpers";
 
 let dir: string;
 let cleanup: () => void;

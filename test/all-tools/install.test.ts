@@ -32,7 +32,7 @@ import {
 } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { BUN, COMPILED, ROOT } from "./helpers";
+import { BUN, COMPILED, ROOT } from "../support/helpers";
 
 const TOOLS = ["dtee", "cronty", "multitee", "dtee-bench", "dtee-replay"] as const;
 const VERSION: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;

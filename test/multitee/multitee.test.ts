@@ -5,10 +5,10 @@ import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, constants, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { prefix, tempDir, toolCmd } from "./helpers";
-import { parseSpec } from "../src/multitee/spec";
-import { buildPlan } from "../src/multitee/plan";
-import type { Spec } from "../src/multitee/config";
+import { prefix, tempDir, toolCmd } from "../support/helpers";
+import { parseSpec } from "../../src/multitee/spec";
+import { buildPlan } from "../../src/multitee/plan";
+import type { Spec } from "../../src/multitee/config";
 
 const OURS = toolCmd("multitee");
 // multitee names itself "multitee" in messages, whatever path ran it (as Debian's does).

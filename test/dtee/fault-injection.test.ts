@@ -12,8 +12,8 @@ import { spawnSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toolArgv, prefix, ROOT, type ToolName } from "./helpers";
-import { which, looksLikeCrash } from "./support/reliability-common";
+import { toolArgv, prefix, ROOT, type ToolName } from "../support/helpers";
+import { which, looksLikeCrash } from "../support/reliability-common";
 
 const CC = which("cc") ?? which("gcc");
 const NO_CC = "no C compiler (cc) on PATH to build the fault-injection preload";

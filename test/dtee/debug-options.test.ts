@@ -5,7 +5,7 @@
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { run, sh, prefix, tempDir } from "./helpers";
+import { run, sh, prefix, tempDir } from "../support/helpers";
 
 let dir: string;
 let cleanup: () => void;

@@ -4,21 +4,21 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { PROFILES, PROFILE_NAMES, profileByName, dropsWhenFull } from "../src/bench/profiles";
-import { aggregate, checkBooks, median, summarize } from "../src/bench/accounting";
-import { defaultMatrix, messagesFor, planScenarios, QUICK_SIZES, ALL_SIZES } from "../src/bench/matrix";
-import { forceBuffer, readBuffer } from "../src/bench/buffers";
-import { produce, type ProducerReport } from "../src/bench/producer";
-import { runOnce, type RunRecord, type Scenario } from "../src/bench/relay-run";
-import { benchCommand } from "../src/bench/self";
-import { checkDocument, SCHEMA } from "../src/bench/document";
-import { renderResults } from "../src/bench/report-table";
-import { parseSize, formatBytes, formatPercent } from "../src/bench/units";
-import { parseBench } from "../src/cli/bench";
-import { createTrio } from "../src/relay/trio";
-import { libc, cstring } from "../src/sys/libc";
-import { P } from "../src/sys/platform";
-import { run, tempDir, prefix } from "./helpers";
+import { PROFILES, PROFILE_NAMES, profileByName, dropsWhenFull } from "../../src/bench/profiles";
+import { aggregate, checkBooks, median, summarize } from "../../src/bench/accounting";
+import { defaultMatrix, messagesFor, planScenarios, QUICK_SIZES, ALL_SIZES } from "../../src/bench/matrix";
+import { forceBuffer, readBuffer } from "../../src/bench/buffers";
+import { produce, type ProducerReport } from "../../src/bench/producer";
+import { runOnce, type RunRecord, type Scenario } from "../../src/bench/relay-run";
+import { benchCommand } from "../../src/bench/self";
+import { checkDocument, SCHEMA } from "../../src/bench/document";
+import { renderResults } from "../../src/bench/report-table";
+import { parseSize, formatBytes, formatPercent } from "../../src/bench/units";
+import { parseBench } from "../../src/cli/bench";
+import { createTrio } from "../../src/relay/trio";
+import { libc, cstring } from "../../src/sys/libc";
+import { P } from "../../src/sys/platform";
+import { run, tempDir, prefix } from "../support/helpers";
 
 const KiB = 1024;
 

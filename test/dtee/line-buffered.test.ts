@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sh, prefix, toolCmd } from "./helpers";
-import { findLibstdbuf, lineBufferedEnviron } from "../src/dtee/line-buffering";
+import { sh, prefix, toolCmd } from "../support/helpers";
+import { findLibstdbuf, lineBufferedEnviron } from "../../src/dtee/line-buffering";
 
 const dir = mkdtempSync(join(tmpdir(), "dtee-line-buffered-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

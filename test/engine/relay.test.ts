@@ -1,12 +1,12 @@
 // The relay engine on real sockets: what the receiver accepts, drops and
 // reports, below the CLI.
 import { describe, test, expect } from "bun:test";
-import { createTrio, closeFd } from "../src/relay/trio";
-import { Receiver, STDOUT, STDERR } from "../src/relay/receiver";
-import { libc, cstring } from "../src/sys/libc";
-import { P } from "../src/sys/platform";
-import { sockaddrUn } from "../src/sys/structs";
-import { tempDir } from "./helpers";
+import { createTrio, closeFd } from "../../src/relay/trio";
+import { Receiver, STDOUT, STDERR } from "../../src/relay/receiver";
+import { libc, cstring } from "../../src/sys/libc";
+import { P } from "../../src/sys/platform";
+import { sockaddrUn } from "../../src/sys/structs";
+import { tempDir } from "../support/helpers";
 import { join } from "node:path";
 
 function send(fd: number, bytes: Uint8Array): number {

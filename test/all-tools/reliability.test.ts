@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { toolArgv, prefix, tempDir, ROOT, shq } from "./helpers";
+import { toolArgv, prefix, tempDir, ROOT, shq } from "../support/helpers";
 import {
   start,
   runTool,
@@ -39,7 +39,7 @@ import {
   figure,
   type Digest,
   useSuiteDirectory,
-} from "./support/reliability-common";
+} from "../support/reliability-common";
 
 let dir: string;
 useSuiteDirectory((d) => (dir = d));

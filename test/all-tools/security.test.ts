@@ -19,8 +19,8 @@ import {
   symlinkSync,
 } from "node:fs";
 import { join } from "node:path";
-import { toolArgv, prefix, tempDir, BUN, ROOT, shq } from "./helpers";
-import { start, runProc, runTool, asNobody, cleanupNobody, which, waitUntil, readPid, Rng, type Proc, useSuiteDirectory } from "./support/reliability-common";
+import { toolArgv, prefix, tempDir, BUN, ROOT, shq } from "../support/helpers";
+import { start, runProc, runTool, asNobody, cleanupNobody, which, waitUntil, readPid, Rng, type Proc, useSuiteDirectory } from "../support/reliability-common";
 
 let dir: string;
 useSuiteDirectory((d) => (dir = d));

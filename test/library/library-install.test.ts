@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUN, COMPILED, ROOT } from "./helpers";
+import { BUN, COMPILED, ROOT } from "../support/helpers";
 
 const NPM = Bun.which("npm");
 const ENABLED = !COMPILED && process.env.DTEE_TEST_NPM !== "0";

@@ -2,7 +2,7 @@
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync, chmodSync } from "node:fs";
 import { join } from "node:path";
-import { run, sh, prefix, tempDir } from "./helpers";
+import { run, sh, prefix, tempDir } from "../support/helpers";
 
 let dir: string;
 let cleanup: () => void;

@@ -3,13 +3,13 @@
 // buffers emulated. The machine is shared and noisy, so each statement is
 // checked as a relation between runs (with margins), never as a number.
 import { describe, expect, test } from "bun:test";
-import { profileByName, type ProfileName } from "../src/bench/profiles";
-import { runOnce, type RunContext, type RunRecord, type Scenario } from "../src/bench/relay-run";
-import { aggregate, checkBooks, type BenchResult } from "../src/bench/accounting";
-import { benchCommand } from "../src/bench/self";
-import { libc, cstring } from "../src/sys/libc";
-import { P } from "../src/sys/platform";
-import { tempDir } from "./helpers";
+import { profileByName, type ProfileName } from "../../src/bench/profiles";
+import { runOnce, type RunContext, type RunRecord, type Scenario } from "../../src/bench/relay-run";
+import { aggregate, checkBooks, type BenchResult } from "../../src/bench/accounting";
+import { benchCommand } from "../../src/bench/self";
+import { libc, cstring } from "../../src/sys/libc";
+import { P } from "../../src/sys/platform";
+import { tempDir } from "../support/helpers";
 
 const KiB = 1024;
 
