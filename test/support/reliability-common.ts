@@ -7,7 +7,7 @@ import { existsSync, readFileSync, mkdtempSync, chmodSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dlopen, FFIType } from "bun:ffi";
-import { toolArgv, ROOT, COMPILED, tempDir, type ToolName } from "../helpers";
+import { toolArgv, ROOT, COMPILED, tempDir, type ToolName } from "./helpers";
 import { beforeAll, afterAll } from "bun:test";
 
 export { ROOT, COMPILED };
