@@ -2,8 +2,8 @@
 // decodes argv and environ as UTF-8, which turns bytes that are not UTF-8
 // into U+FFFD; dtee must pass file names, commands and the environment on
 // byte for byte, as the C original does.
-import { realpathSync } from "node:fs";
 import { readSmallFile } from "./sys/read-file";
+import { realPath } from "./sys/files";
 
 function splitNul(data: Buffer): Buffer[] {
   const parts: Buffer[] = [];
@@ -19,11 +19,9 @@ function splitNul(data: Buffer): Buffer[] {
 }
 
 function sameFile(a: Buffer, b: string): boolean {
-  try {
-    return realpathSync(a.toString("latin1")) === realpathSync(b);
-  } catch {
-    return false;
-  }
+  const x = realPath(a);
+  const y = realPath(b);
+  return x !== undefined && y !== undefined && x.equals(y);
 }
 
 /**

@@ -1,10 +1,8 @@
 // Entry dispatch: which tool runs, under which name. A compiled binary picks
 // its tool from the name it was invoked by; the package bins name theirs.
 import { inheritedFds } from "./early";
-import { basename } from "node:path";
 import { parseDtee } from "./dtee";
 import { runDtee } from "../dtee/run";
-import { runWithoutFfi } from "../dtee/without-ffi";
 import { ffiUnavailable } from "../sys/libc";
 import { printError } from "../dtee/messages";
 import { EX } from "../dtee/config";
@@ -22,7 +20,8 @@ const TOOLS: readonly Tool[] = ["dtee", "cronty", "multitee", "dtee-bench", "dte
 export function invocation(fallback: Tool): { tool: Tool; argv0: string; args: string[] } {
   if (isCompiled()) {
     const argv0 = process.argv0;
-    const name = basename(argv0) as Tool;
+    // The last path component (no node:path: it costs start-up time).
+    const name = argv0.slice(argv0.lastIndexOf("/") + 1) as Tool;
     return { tool: TOOLS.includes(name) ? name : fallback, argv0, args: process.argv.slice(2) };
   }
   return { tool: fallback, argv0: fallback, args: process.argv.slice(2) };
@@ -81,7 +80,7 @@ async function runDteeCli(argv0: string, args: string[], cronty: boolean): Promi
       process.exit(EX.USAGE);
     }
     case "run":
-      if (ffiUnavailable) runWithoutFfi(cli.config, ffiUnavailable);
+      if (ffiUnavailable) (await import("../dtee/without-ffi")).runWithoutFfi(cli.config, ffiUnavailable);
       await runDtee(cli.config, inheritedFds);
   }
 }

@@ -14,7 +14,7 @@
 // - Python: PYTHONUNBUFFERED=1.
 //
 // Without the option the environment is the caller's, byte for byte.
-import { statSync, realpathSync } from "node:fs";
+import { statPath, isRegularFile, realPath } from "../sys/files";
 import { rawEnviron } from "../raw-process";
 import { printError } from "./messages";
 import type { DteeConfig } from "./config";
@@ -66,11 +66,7 @@ function lookup(environ: readonly Uint8Array[], name: string): Buffer | undefine
 }
 
 function isFile(path: Buffer): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+  return isRegularFile(statPath(path));
 }
 
 function join(dir: Buffer, name: string): Buffer {
@@ -90,13 +86,9 @@ function findStdbuf(environ: readonly Uint8Array[]): Buffer | undefined {
     const end = path.indexOf(0x3a, start);
     const dir = path.subarray(start, end < 0 ? path.length : end);
     const candidate = dir.length ? join(dir, "stdbuf") : Buffer.from("stdbuf");
-    if (isFile(candidate)) {
-      try {
-        return realpathSync(candidate, { encoding: "buffer" });
-      } catch {
-        // A link we cannot resolve: go on along PATH.
-      }
-    }
+    // A link we cannot resolve: go on along PATH.
+    const resolved = isFile(candidate) ? realPath(candidate) : undefined;
+    if (resolved) return resolved;
     if (end < 0) return undefined;
     start = end + 1;
   }
@@ -133,12 +125,8 @@ export function findLibstdbuf(environ: readonly Uint8Array[]): LibraryLookup {
 
 /** The absolute path, if ld.so can take it in a preload list (no ':' or ' '). */
 function usable(path: Buffer): Buffer | undefined {
-  let real: Buffer;
-  try {
-    real = realpathSync(path, { encoding: "buffer" });
-  } catch {
-    return undefined;
-  }
+  const real = realPath(path);
+  if (!real) return undefined;
   return real.includes(0x3a) || real.includes(0x20) ? undefined : real;
 }
 

@@ -4,7 +4,7 @@
 // message, so the file holds them in the order written. Here each set of
 // outputs on one file becomes one unit that writes a batch in a single
 // writev, message by message, one copy per output that takes the message.
-import { fstatSync } from "node:fs";
+import { statFd } from "../sys/files";
 import { Sink } from "../relay/sink";
 import { IovecList, STDOUT, STDERR, type Batch } from "../relay/batch";
 
@@ -85,13 +85,7 @@ export class OutputUnit {
 
 /** The file an output descriptor writes to, or undefined when unknown. */
 function fileIdentity(fd: number): string | undefined {
-  if (fd < 0) return undefined;
-  try {
-    const st = fstatSync(fd, { bigint: true });
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return undefined;
-  }
+  return statFd(fd)?.identity;
 }
 
 /**

@@ -14,7 +14,7 @@ import { CaptureLog } from "./capture-log";
 import { LineTagger, type TagOptions } from "./line-tagger";
 import { now } from "./clock";
 import { P } from "../sys/platform";
-import { fstatSync } from "node:fs";
+import { statFd, isRegularFile } from "../sys/files";
 import { groupBySharedFile, BOTH_STREAMS, type OutputUnit, type OutputTarget } from "./output-groups";
 
 export interface RoutePlan {
@@ -106,7 +106,7 @@ export class Router {
     const all = plan.spoolFd === undefined ? groupBySharedFile([...terminal, ...files]) : [];
     this.terminalInUnits = all.some((u) => u.members.length > 1 && (u.sink === this.out || u.sink === this.err) && !this.isStdioPair(u));
     this.units = this.terminalInUnits ? all : groupBySharedFile(files);
-    this.runByRun = this.terminalInUnits || files.some((f) => !isRegularFile(f.sink.fd));
+    this.runByRun = this.terminalInUnits || files.some((f) => !isRegularFile(statFd(f.sink.fd)));
     if (plan.log) this.log = new CaptureLog(new Sink(plan.log.fd, plan.log.path, { onFailure: onFileFailure }));
     if (plan.tagging && (plan.tagging.tag || plan.tagging.timestamps)) this.tagger = new LineTagger(plan.tagging);
     if (plan.spoolFd !== undefined) {
@@ -235,13 +235,5 @@ export class Router {
     if (!spool) return;
     this.spool = undefined;
     spool.release(this.out);
-  }
-}
-
-function isRegularFile(fd: number): boolean {
-  try {
-    return fstatSync(fd).isFile();
-  } catch {
-    return false;
   }
 }

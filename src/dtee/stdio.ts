@@ -1,9 +1,9 @@
 // Our own standard streams, made fit for use before anything else happens:
 // a missing fd 1 or 2 is replaced by /dev/null, a non-blocking one made
 // blocking (dtee writes with plain blocking writes, as the C original does).
-import { readlinkSync } from "node:fs";
 import { libc, cstring, errno, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
+import { readLink } from "../sys/files";
 
 // If fd 1 or 2 was closed when Bun started, Bun's own event loop descriptors
 // may have taken the number; those are not ours to write to.
@@ -17,11 +17,8 @@ function isUsable(fd: number): boolean {
     if (errno() !== P.errno.EBADF) throw new StdioUnusable(`fd ${fd}: fcntl(F_GETFD): ${strerror(errno())}`);
     return false;
   }
-  try {
-    return !BUN_OWN.test(readlinkSync(`/proc/self/fd/${fd}`));
-  } catch {
-    return true;
-  }
+  const target = readLink(`/proc/self/fd/${fd}`);
+  return target === undefined || !BUN_OWN.test(target);
 }
 
 let devNull = -1;

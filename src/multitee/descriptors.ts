@@ -2,9 +2,9 @@
 // and what kind of file, which decides how it can be served without
 // blocking. Also the one safe way to get a non-blocking handle on a shared
 // pipe or terminal.
-import { fstatSync } from "node:fs";
 import { libc, cstring } from "../sys/libc";
 import { P } from "../sys/platform";
+import { statFd } from "../sys/files";
 
 export type FdKind = "pipe" | "tty" | "socket" | "file" | "device" | "other";
 
@@ -36,27 +36,25 @@ export function probe(fd: number, inherited: ReadonlySet<number>): FdInfo {
 }
 
 function kindOf(fd: number): FdKind {
-  let st;
-  try {
-    st = fstatSync(fd);
-  } catch {
-    return "other";
+  const t = P.fileTypes;
+  switch (statFd(fd)?.type) {
+    case t.fifo:
+      return "pipe";
+    case t.socket:
+      return "socket";
+    case t.regular:
+    case t.block:
+      return "file";
+    case t.character:
+      return libc.isatty(fd) === 1 ? "tty" : "device";
+    default:
+      return "other";
   }
-  if (st.isFIFO()) return "pipe";
-  if (st.isSocket()) return "socket";
-  if (st.isFile() || st.isBlockDevice()) return "file";
-  if (st.isCharacterDevice()) return libc.isatty(fd) === 1 ? "tty" : "device";
-  return "other";
 }
 
 function sameObject(a: number, b: number): boolean {
-  try {
-    const x = fstatSync(a);
-    const y = fstatSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
+  const x = statFd(a);
+  return x !== undefined && x.identity === statFd(b)?.identity;
 }
 
 /**

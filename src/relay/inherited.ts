@@ -3,8 +3,8 @@
 // command, so we must know which ones were inherited (not Bun's own) and clear
 // the flag again before spawning. The same goes for the signal dispositions
 // the caller set (nohup ignores SIGHUP), which the command must inherit.
-import { readdirSync, readlinkSync } from "node:fs";
 import { readSmallFile } from "../sys/read-file";
+import { listDirectory, readLink } from "../sys/files";
 
 // Bun's own descriptors at start-up are its event loop's epoll and eventfd.
 const BUN_OWN = /^anon_inode:\[(eventpoll|eventfd)\]$/;
@@ -15,21 +15,12 @@ let snapshot: number[] | undefined;
 export function snapshotInheritedFds(): number[] {
   if (snapshot) return snapshot;
   const found: number[] = [];
-  let names: string[] = [];
-  try {
-    names = readdirSync("/proc/self/fd");
-  } catch {
-    // No /proc (not Linux): nothing to pass on beyond 0, 1 and 2.
-  }
-  for (const name of names) {
+  // No /proc (not Linux): nothing to pass on beyond 0, 1 and 2.
+  for (const name of listDirectory("/proc/self/fd") ?? []) {
     const fd = Number(name);
     if (!Number.isInteger(fd) || fd < 3) continue;
-    let target = "";
-    try {
-      target = readlinkSync(`/proc/self/fd/${name}`);
-    } catch {
-      continue; // the directory handle used for this very listing
-    }
+    const target = readLink(`/proc/self/fd/${name}`);
+    if (target === undefined) continue; // the directory handle used for this very listing
     if (target.startsWith("/proc/") && target.endsWith("/fd")) continue;
     if (BUN_OWN.test(target)) continue;
     found.push(fd);

@@ -2,15 +2,24 @@
 // file that is not a binary), with fd 1 and 2 on the output sockets. Ignored
 // signals survive exec: the caller says which signals go back to their
 // default action (those dtee or Bun changed), the rest stay as inherited.
-import { accessSync, statSync, constants as fsConstants } from "node:fs";
-import { libc, errno, asPointer } from "../sys/libc";
+import { libc, errno, asPointer, hasBinding } from "../sys/libc";
 import { P } from "../sys/platform";
 import { CStringArray, bytesOf } from "../sys/structs";
 import { SysError, check } from "../sys/errors";
+import { statPath, isRegularFile, mayExecute } from "../sys/files";
 
 export interface SpawnRequest {
   /** Strings are passed as UTF-8; byte arrays exactly as they are. */
   command: readonly (string | Uint8Array)[];
+  /** Descriptor to become the child's fd 0 (undefined: inherit ours). */
+  stdin?: number;
+  /**
+   * The command's working directory (undefined: ours). Relative command
+   * names and PATH entries are then found from there, as execvp after
+   * chdir would. A directory that cannot be entered fails like exec does
+   * (ExecError with chdir's errno): check it first to tell the two apart.
+   */
+  cwd?: string | Uint8Array;
   /** Descriptor to become the child's fd 1 (undefined: inherit ours). */
   stdout?: number;
   /** Descriptor to become the child's fd 2 (undefined: inherit ours). */
@@ -68,23 +77,25 @@ function pathVariable(env: readonly Uint8Array[]): Buffer | undefined {
   return undefined;
 }
 
+/** A NUL-terminated copy of a path given as a string (UTF-8) or bytes. */
+function cstringBytes(path: string | Uint8Array): Buffer {
+  return Buffer.concat([bytesOf(path), Buffer.alloc(1)]);
+}
+
 /** glibc's execvp search path when PATH is unset. */
 const DEFAULT_PATH = Buffer.from("/bin:/usr/bin");
 
 function isExecutableFile(path: Buffer): boolean {
-  try {
-    accessSync(path, fsConstants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+  return mayExecute(path) && isRegularFile(statPath(path));
 }
 
 /**
  * The file execvp would have run for `name`: the name itself when it has a
  * slash, else the first executable regular file along PATH.
  */
-function resolveCommand(name: Uint8Array, env: readonly Uint8Array[]): Buffer | undefined {
+function resolveCommand(name: Uint8Array, env: readonly Uint8Array[], cwd: Uint8Array | undefined): Buffer | undefined {
+  // Relative candidates are looked at from the command's directory.
+  const fromCwd = (candidate: Buffer) => (cwd && candidate[0] !== 0x2f ? Buffer.concat([bytesOf(cwd), Buffer.from("/"), candidate]) : candidate);
   const file = bytesOf(name);
   if (file.includes(0x2f)) return file;
   const path = pathVariable(env) ?? DEFAULT_PATH;
@@ -94,7 +105,7 @@ function resolveCommand(name: Uint8Array, env: readonly Uint8Array[]): Buffer | 
     const dir = path.subarray(start, end < 0 ? path.length : end);
     // An empty entry means the current directory.
     const candidate = dir.length ? Buffer.concat([dir, Buffer.from("/"), file]) : file;
-    if (isExecutableFile(candidate)) return candidate;
+    if (isExecutableFile(fromCwd(candidate))) return candidate;
     if (end < 0) return undefined;
     start = end + 1;
   }
@@ -112,7 +123,8 @@ export function spawnCommand(req: SpawnRequest): number {
     // execvp runs a file the kernel cannot execute (a script without "#!")
     // with /bin/sh; posix_spawnp does not.
     if (!(e instanceof ExecError) || e.code !== ENOEXEC || req.command.length === 0) throw e;
-    const file = resolveCommand(bytesOf(req.command[0]!), envEntries.map((x) => bytesOf(x)));
+    const cwd = req.cwd === undefined ? undefined : bytesOf(req.cwd);
+    const file = resolveCommand(bytesOf(req.command[0]!), envEntries.map((x) => bytesOf(x)), cwd);
     if (!file) throw e;
     return spawnWith(req, ["/bin/sh", file, ...req.command.slice(1)], envEntries);
   }
@@ -133,6 +145,11 @@ function spawnWith(req: SpawnRequest, command: readonly (string | Uint8Array)[],
 
   check("posix_spawn_file_actions_init", libc.posix_spawn_file_actions_init(actions));
   try {
+    if (req.cwd !== undefined) {
+      if (!hasBinding("posix_spawn_file_actions_addchdir_np")) throw new SysError("posix_spawn_file_actions_addchdir_np", P.errno.EINVAL);
+      check("posix_spawn_file_actions_addchdir_np", libc.posix_spawn_file_actions_addchdir_np(actions, cstringBytes(req.cwd)));
+    }
+    if (req.stdin !== undefined) check("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, req.stdin, 0));
     if (req.stdout !== undefined) check("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, req.stdout, 1));
     if (req.stderr !== undefined) check("posix_spawn_file_actions_adddup2", libc.posix_spawn_file_actions_adddup2(actions, req.stderr, 2));
     check("posix_spawnattr_init", libc.posix_spawnattr_init(attr));

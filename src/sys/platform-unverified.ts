@@ -51,11 +51,20 @@ const bsdCommon = {
   SIG_DFL: 0,
   SIG_IGN: 1,
   signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25, SIGCHLD: 20 },
+  // No statx: a port would bind fstat/stat and read struct stat instead.
+  statx: { size: 0, mode: 0, ino: 0, devMajor: 0, devMinor: 0 },
+  AT_EMPTY_PATH: 0,
+  STATX_BASIC_STATS: 0,
+  fileTypes: { mask: 0o170000, regular: 0o100000, directory: 0o040000, fifo: 0o010000, socket: 0o140000, block: 0o060000, character: 0o020000 },
+  X_OK: 1,
 } as const;
 
 export const darwin: PlatformTable = {
   ...bsdCommon,
   name: "darwin",
+  AT_FDCWD: -2,
+  // struct dirent (64-bit inodes): d_ino, d_seekoff, d_reclen, d_namlen, d_type.
+  direntNameOffset: 21,
   // Darwin has only microsecond SO_TIMESTAMP; a port would read that instead.
   SO_TIMESTAMPNS: 0,
   SCM_TIMESTAMPNS: 0,
@@ -94,6 +103,9 @@ export const darwin: PlatformTable = {
 export const freebsd: PlatformTable = {
   ...bsdCommon,
   name: "freebsd",
+  AT_FDCWD: -100,
+  // struct dirent: d_fileno, d_off, d_reclen, d_type, d_pad0, d_namlen, d_pad1.
+  direntNameOffset: 24,
   // FreeBSD: SO_TIMESTAMP with SO_TS_CLOCK = SO_TS_REALTIME gives SCM_REALTIME.
   SO_TIMESTAMPNS: 0,
   SCM_TIMESTAMPNS: 0,

@@ -118,13 +118,23 @@ export interface PlatformTable {
   /** send() flag that suppresses SIGPIPE (0 where there is none). */
   readonly MSG_NOSIGNAL: number;
   readonly ENOMEM: number;
+  /** struct statx (Linux): size and the offsets of the fields we read. */
+  readonly statx: { readonly size: number; readonly mode: number; readonly ino: number; readonly devMajor: number; readonly devMinor: number };
+  readonly AT_FDCWD: number;
+  readonly AT_EMPTY_PATH: number;
+  readonly STATX_BASIC_STATS: number;
+  /** st_mode's file type bits and the types we test for. */
+  readonly fileTypes: { readonly mask: number; readonly regular: number; readonly directory: number; readonly fifo: number; readonly socket: number; readonly block: number; readonly character: number };
+  readonly X_OK: number;
+  /** Offset of d_name in struct dirent64. */
+  readonly direntNameOffset: number;
 }
 
 const linux: PlatformTable = {
   name: "linux",
   libc: "libc.so.6",
   RTLD_DEFAULT: 0,
-  largeFileNames: { fcntl: "fcntl64", open: "open64", lseek: "lseek64", ftruncate: "ftruncate64", sendfile: "sendfile64", mmap: "mmap64" },
+  largeFileNames: { fcntl: "fcntl64", open: "open64", lseek: "lseek64", ftruncate: "ftruncate64", sendfile: "sendfile64", mmap: "mmap64", readdir: "readdir64" },
   sockaddrUn: { size: 110, pathOffset: 2, hasLenByte: false },
   AF_UNIX: 1,
   SOCK_DGRAM: 2,
@@ -199,6 +209,13 @@ const linux: PlatformTable = {
   O_ACCMODE: 3,
   MSG_NOSIGNAL: 0x4000,
   ENOMEM: 12,
+  statx: { size: 256, mode: 28, ino: 32, devMajor: 136, devMinor: 140 },
+  AT_FDCWD: -100,
+  AT_EMPTY_PATH: 0x1000,
+  STATX_BASIC_STATS: 0x7ff,
+  fileTypes: { mask: 0o170000, regular: 0o100000, directory: 0o040000, fifo: 0o010000, socket: 0o140000, block: 0o060000, character: 0o020000 },
+  X_OK: 1,
+  direntNameOffset: 19,
 };
 
 // Only Linux is verified: the bindings use glibc names (__errno_location,

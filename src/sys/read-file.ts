@@ -1,7 +1,6 @@
 // Reads a small file (a /proc or /sys entry) with plain open/read/close.
 // Cheaper at start-up than node:fs's readFileSync, which sizes /proc files
 // (reported as empty) the slow way.
-import { readFileSync } from "node:fs";
 import { libc, cstring, ffiUnavailable } from "./libc";
 import { P } from "./platform";
 
@@ -11,7 +10,8 @@ const CHUNK = 65536;
 export function readSmallFile(path: string): Buffer | undefined {
   if (ffiUnavailable) {
     try {
-      return readFileSync(path);
+      // No FFI (no JIT): node:fs, loaded only then (see files.ts).
+      return (require("node:fs") as typeof import("node:fs")).readFileSync(path);
     } catch {
       return undefined;
     }

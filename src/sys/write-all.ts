@@ -2,7 +2,6 @@
 // short writes are completed, EINTR retried, and EAGAIN (a descriptor someone
 // else made non-blocking) waited out with poll, as a blocking write would.
 // The relay's hot path writes iovec lists through Sink, which shares the wait.
-import { writeSync } from "node:fs";
 import { libc, errno, addressOf, ffiUnavailable } from "./libc";
 import { P } from "./platform";
 
@@ -50,6 +49,8 @@ export function writeText(fd: number, text: string, encoding: "utf8" | "latin1" 
 /** The same through node:fs, for when bun:ffi cannot work (no JIT). */
 function writeWithoutFfi(fd: number, bytes: Uint8Array): number {
   try {
+    // No FFI (no JIT): node:fs, loaded only then (see files.ts).
+    const { writeSync } = require("node:fs") as typeof import("node:fs");
     for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
     return 0;
   } catch (e) {
