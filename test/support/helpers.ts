@@ -135,3 +135,13 @@ export function waitStatus(raw: number): { code?: number; signal?: number; core:
   const sig = raw & 0x7f;
   return sig === 0 ? { code: (raw >> 8) & 0xff, core: false } : { signal: sig, core: (raw & 0x80) !== 0 };
 }
+
+/**
+ * A test title that carries why the test is skipped, for
+ * `test.skipIf(reason !== undefined)(skipTitle(title, reason), ...)`: bun
+ * reports a skipped test by its title only, so the reason must be in it.
+ * Decide the reason before declaring the test; never return early inside one.
+ */
+export function skipTitle(title: string, reason: string | undefined): string {
+  return reason === undefined ? title : `${title} — skipped: ${reason}`;
+}
