@@ -57,6 +57,10 @@ function commandSignals(): { defaultSignals: number[]; signalMask: Uint8Array } 
 
 export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Promise<never> {
   const argv0 = cfg.argv0;
+  // Cron mode relays in a Worker, whose start (a new VM loading the relay)
+  // costs more than the rest of `cronty true`: begun first, it overlaps
+  // everything up to the command's start.
+  const worker = cfg.cron ? startSessionWorker() : undefined;
   const signalSetup = commandSignals();
   normalJit();
   // Not dumpable: other processes of the same user then cannot open our
@@ -195,7 +199,7 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     command: cfg.command,
     start,
   };
-  const result = cfg.cron ? await runInWorker(plan) : runSession(plan);
+  const result = worker ? await runInWorker(worker, plan) : runSession(plan);
   if (result.waitStatus !== undefined) outcome.termination = decodeWaitStatus(result.waitStatus);
   if (result.ioError) outcome.fail("io", { noteworthy: false });
   if (result.relayFailure) outcome.fail(result.relayFailure === "io" ? "io" : "internal");
@@ -250,8 +254,7 @@ function installCronSignals(cfg: DteeConfig, wakefd: number, outcome: RunOutcome
   }
 }
 
-function runInWorker(plan: SessionPlan): Promise<SessionResult> {
-  const worker = startSessionWorker();
+function runInWorker(worker: Worker, plan: SessionPlan): Promise<SessionResult> {
   return new Promise((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<{ ok: true; result: SessionResult } | { ok: false; error: string }>) => {
       const m = event.data;
