@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { toolArgv, prefix, tempDir, ROOT, shq } from "../support/helpers";
+import { toolArgv, prefix, tempDir, ROOT, shq, skipTitle } from "../support/helpers";
 import {
   start,
   runTool,
@@ -312,7 +312,8 @@ describe("faults: an output on a full disk (/dev/full)", () => {
     expect(r.status).toBe(74);
   });
 
-  test.skipIf(!which("prlimit"))("a file over the file-size limit (EFBIG): one message, status 74, the file holds exactly the limit", async () => {
+  const noPrlimit = which("prlimit") ? undefined : "no prlimit on PATH";
+  test.skipIf(noPrlimit !== undefined)(skipTitle("a file over the file-size limit (EFBIG): one message, status 74, the file holds exactly the limit", noPrlimit), async () => {
     // prlimit sets RLIMIT_FSIZE for dtee (and the command, which writes no files).
     const limit = 4096;
     const r = await runProc(["prlimit", `--fsize=${limit}`, "--", ...DTEE, "-O", file("efbig.o"), "sh", "-c", loop.script], {
@@ -580,7 +581,7 @@ describe("faults: TMPDIR unusable", () => {
   });
 
   const nobodyPrefix = asNobody();
-  test.skipIf(!nobodyPrefix)(`unwritable (run as nobody): dtee 69 with EACCES; cronty runs the command${nobodyPrefix ? "" : " [skipped: cannot run as nobody here]"}`, async () => {
+  test.skipIf(!nobodyPrefix)(skipTitle("unwritable (run as nobody): dtee 69 with EACCES; cronty runs the command", nobodyPrefix ? undefined : "cannot run as nobody here"), async () => {
     const nobody = nobodyPrefix!;
     const t = freshDir("root-only-tmp", 0o755);
     const markers = freshDir("nobody-markers", 0o777);
@@ -690,7 +691,7 @@ describe("bytes other than UTF-8", () => {
 // by SIGPIPE, it ends when every input has ended.
 const HAVE_MULTITEE = existsSync(join(ROOT, "bin", "multitee.ts"));
 
-describe.skipIf(!HAVE_MULTITEE)("multitee", () => {
+describe.skipIf(!HAVE_MULTITEE)(skipTitle("multitee", HAVE_MULTITEE ? undefined : "no bin/multitee.ts"), () => {
   const M = "multitee"; // its messages name it so, whatever path ran it
   const MT = () => toolArgv("multitee").map(shq).join(" ");
 

@@ -19,7 +19,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { join } from "node:path";
-import { toolArgv, prefix, tempDir, BUN, ROOT, shq } from "../support/helpers";
+import { toolArgv, prefix, tempDir, BUN, ROOT, shq, skipTitle } from "../support/helpers";
 import { start, runProc, runTool, asNobody, cleanupNobody, which, waitUntil, readPid, Rng, type Proc, useSuiteDirectory } from "../support/reliability-common";
 
 let dir: string;
@@ -32,6 +32,7 @@ const CRONTY = toolArgv("cronty");
 const file = (name: string) => join(dir, name);
 const text = (path: string) => readFileSync(path, "latin1");
 const STRACE = which("strace");
+const NO_STRACE = STRACE ? undefined : "no strace on PATH";
 const ATTACKER = join(ROOT, "test", "support", "attacker.ts");
 
 function freshDir(name: string, mode = 0o755): string {
@@ -97,8 +98,11 @@ function straceCalls(log: string): { pid: number; call: string }[] {
 
 describe("the private socket directory", () => {
   for (const cron of [false, true]) {
-    test.skipIf(!STRACE)(
-      `${cron ? "cronty" : "dtee"} (strace, umask 000, symlinks planted): one mkdtemp 0700, only i/o/e in it, gone before the command is executed; nothing else in TMPDIR touched`,
+    test.skipIf(NO_STRACE !== undefined)(
+      skipTitle(
+        `${cron ? "cronty" : "dtee"} (strace, umask 000, symlinks planted): one mkdtemp 0700, only i/o/e in it, gone before the command is executed; nothing else in TMPDIR touched`,
+        NO_STRACE,
+      ),
       async () => {
         const t = freshDir(cron ? "strace-cron-tmp" : "strace-tmp", 0o1777);
         const planted = plantSymlinks(t);
@@ -259,12 +263,10 @@ interface Attack {
  * go file, lets the attacker (always nobody) try everything while it waits,
  * then lets the command finish.
  */
-async function underAttack(opts: { cron: boolean; dteeAsNobody: boolean; getfd: boolean; tag: string }): Promise<Attack | undefined> {
+async function underAttack(opts: { cron: boolean; dteeAsNobody: boolean; getfd: boolean; tag: string }): Promise<Attack> {
   const nobody = asNobody();
-  if (!nobody) {
-    console.log("skipped: cannot run as nobody here");
-    return undefined;
-  }
+  // The tests that call this are declared skipped when nobody is out of reach.
+  if (!nobody) throw new Error("cannot run as nobody here (the suite should have been skipped)");
   const t = freshDir(`${opts.tag}-tmp`, 0o1777);
   const work = freshDir(`${opts.tag}-work`, 0o777);
   const pidf = join(work, "cmd.pid");
@@ -304,12 +306,11 @@ function expectNoEntry(a: Attack) {
 
 // These attacks run as nobody; where nobody cannot run the tools (not root,
 // or the checkout is out of nobody's reach) they show as skipped.
-const NOBODY_SKIP_REASON = asNobody() ? "" : " [skipped: cannot run as nobody here]";
+const NO_NOBODY = asNobody() ? undefined : "cannot run as nobody here";
 
-describe.skipIf(NOBODY_SKIP_REASON !== "")(`another process cannot get in${NOBODY_SKIP_REASON}`, () => {
+describe.skipIf(NO_NOBODY !== undefined)(skipTitle("another process cannot get in", NO_NOBODY), () => {
   test("another user (nobody against root's dtee): no injection by name, abstract name, spoofed sender, /proc or pidfd_getfd", async () => {
     const a = await underAttack({ cron: false, dteeAsNobody: false, getfd: true, tag: "inj-other" });
-    if (!a) throw new Error("cannot run as nobody here (the suite should have skipped)");
     expectNoEntry(a);
     expect(a.result.attempts.some((x) => x.vector === "list-proc-fd" && /EACCES|permission denied/i.test(x.error ?? ""))).toBe(true);
     expect(a.result.attempts.some((x) => x.vector === "pidfd_getfd")).toBe(true);
@@ -323,7 +324,6 @@ describe.skipIf(NOBODY_SKIP_REASON !== "")(`another process cannot get in${NOBOD
     // pidfd_getfd and ptrace are left out: a process that may ptrace the
     // command can write with the command's own descriptors (see the README's Reliability section).
     const a = await underAttack({ cron: false, dteeAsNobody: true, getfd: false, tag: "inj-same" });
-    if (!a) throw new Error("cannot run as nobody here (the suite should have skipped)");
     expectNoEntry(a);
     expect(a.result.attempts.filter((x) => x.vector === "proc-fd-socket").length).toBeGreaterThan(0);
     expect(a.result.attempts.filter((x) => x.vector === "proc-fd-socket").every((x) => x.error === "No such device or address")).toBe(true);
@@ -335,7 +335,6 @@ describe.skipIf(NOBODY_SKIP_REASON !== "")(`another process cannot get in${NOBOD
 
   test("another user cannot read cronty's spool (no name; /proc/PID/fd refused) nor inject", async () => {
     const a = await underAttack({ cron: true, dteeAsNobody: false, getfd: true, tag: "spool-other" });
-    if (!a) throw new Error("cannot run as nobody here (the suite should have skipped)");
     expectNoEntry(a);
     expect(a.result.attempts.filter((x) => x.read?.includes("SECRET"))).toEqual([]);
     expect(a.result.attempts.some((x) => x.vector === "list-proc-fd" && /EACCES|permission denied/i.test(x.error ?? ""))).toBe(true);
@@ -346,7 +345,6 @@ describe.skipIf(NOBODY_SKIP_REASON !== "")(`another process cannot get in${NOBOD
 
   test("the same user finds no spool by name and cannot inject into cronty", async () => {
     const a = await underAttack({ cron: true, dteeAsNobody: true, getfd: false, tag: "spool-same-name" });
-    if (!a) throw new Error("cannot run as nobody here (the suite should have skipped)");
     expectNoEntry(a);
     expect(a.result.attempts.filter((x) => x.vector === "open-tmpdir-entry")).toEqual([]);
     expect(a.run.status).toBe(1);
@@ -361,7 +359,6 @@ describe.skipIf(NOBODY_SKIP_REASON !== "")(`another process cannot get in${NOBOD
   //   cat /proc/$!/fd/* 2>/dev/null | grep SECRET
   test("the same user cannot read cronty's spool through /proc/PID/fd", async () => {
     const a = await underAttack({ cron: true, dteeAsNobody: true, getfd: false, tag: "spool-same" });
-    if (!a) throw new Error("cannot run as nobody here (the suite should have skipped)");
     expect(a.result.attempts.some((x) => x.vector === "proc-fd-file" || x.vector === "list-proc-fd")).toBe(true);
     expect(a.result.attempts.filter((x) => x.read?.includes("SECRET"))).toEqual([]);
   }, 60_000);

@@ -6,7 +6,7 @@ import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { readFileSync, writeFileSync, chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { run, sh, prefix, tempDir } from "../support/helpers";
+import { run, sh, prefix, tempDir, skipTitle } from "../support/helpers";
 
 let dir: string;
 let cleanup: () => void;
@@ -30,7 +30,8 @@ describe("a command that reads its stdout or stderr", () => {
     });
   }
 
-  test.skipIf(!has("vim"))("vim reading keys from fd 2 (stdin a pipe) exits instead of hanging", () => {
+  const noVim = has("vim") ? undefined : "no vim on PATH";
+  test.skipIf(noVim !== undefined)(skipTitle("vim reading keys from fd 2 (stdin a pipe) exits instead of hanging", noVim), () => {
     const r = sh(`echo hi | timeout 20 $DTEE -C ${file("vim.log")} vim -u NONE -i NONE -es -c q - >/dev/null 2>&1; echo "status $?"`, { timeout: 30_000 });
     expect(r.stdout.toString()).not.toBe("status 124\n");
   });
@@ -159,7 +160,8 @@ describe("the terminal side is written before the files", () => {
 });
 
 describe("--tag", () => {
-  test.skipIf(!existsSync("/usr/bin/python3"))("a zero-length write of the other stream does not split a line", () => {
+  const noPython = existsSync("/usr/bin/python3") ? undefined : "no /usr/bin/python3";
+  test.skipIf(noPython !== undefined)(skipTitle("a zero-length write of the other stream does not split a line", noPython), () => {
     const py = "import os; os.write(1, b'abc'); os.write(2, b''); os.write(1, b'def\\n'); os.write(2, b'x\\n')";
     const r = run("dtee", ["--tag", "-C", file("tag.c"), "python3", "-c", py]);
     expect(r.status).toBe(0);

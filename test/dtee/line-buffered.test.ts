@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sh, prefix, toolCmd } from "../support/helpers";
+import { sh, prefix, toolCmd, skipTitle } from "../support/helpers";
 import { findLibstdbuf, lineBufferedEnviron } from "../../src/dtee/line-buffering";
 
 const dir = mkdtempSync(join(tmpdir(), "dtee-line-buffered-"));
@@ -134,7 +134,7 @@ describe("the environment", () => {
     expect([...through.stdout]).toEqual([...want]);
   });
 
-  test.skipIf(!LIBSTDBUF)("with libstdbuf.so found: LD_PRELOAD and _STDBUF_O=L take their places", () => {
+  test.skipIf(!LIBSTDBUF)(skipTitle("with libstdbuf.so found: LD_PRELOAD and _STDBUF_O=L take their places", LIBSTDBUF ? undefined : "coreutils' libstdbuf.so not found"), () => {
     const through = sh(`env -i ${vars} ${DTEE} --line-buffered cat /proc/self/environ`);
     expect([through.status, through.stderr.toString()]).toEqual([0, ""]);
     const want = direct()
