@@ -7,6 +7,8 @@
 import { writeFileSync } from "node:fs";
 import { libc, errno, addressOf } from "../sys/libc";
 import { P } from "../sys/platform";
+import { waitWritable } from "../sys/write-all";
+import { SYSEXITS } from "../exit-status";
 import { monotonicNs } from "./clock";
 import { EmulatedSockbuf } from "./sockbuf";
 import { SharedState } from "./shared-state";
@@ -84,11 +86,11 @@ export function producerMain(json: string | undefined): never {
     cfg = JSON.parse(json ?? "") as ProducerConfig;
   } catch {
     process.stderr.write("dtee-bench --producer: expected a JSON configuration\n");
-    process.exit(70);
+    process.exit(SYSEXITS.SOFTWARE);
   }
   const report = produce(cfg);
   writeFileSync(cfg.report, JSON.stringify(report));
-  process.exit(0);
+  process.exit(SYSEXITS.OK);
 }
 
 function makeBlocking(fd: number): void {
@@ -96,9 +98,27 @@ function makeBlocking(fd: number): void {
   if (flags >= 0 && flags & P.O_NONBLOCK) libc.fcntl(fd, P.F_SETFL, flags & ~P.O_NONBLOCK);
 }
 
-/** Writes as `cfg` says to `out` (and `err`, alternating, with streams "both"). */
+/**
+ * Waits until `deadline` (ns). Sleeps only: a spinning writer would take a
+ * core from the relay on a small machine. The schedule is absolute, so a late
+ * wake-up is made up by the next writes.
+ */
+function pace(deadline: number): void {
+  const left = deadline - monotonicNs();
+  if (left > 100_000) Bun.sleepSync(left / 1e6);
+}
+
+/**
+ * Writes as `cfg` says to `out` (and `err`, alternating, with streams "both").
+ * On a BSD profile (cfg.sockbuf) the emulated receive buffer decides first: a
+ * write larger than the send buffer fails (EMSGSIZE); a datagram the buffer
+ * has no room for is lost at once (ENOBUFS; the writer never waits for the
+ * relay); the rest go to the relay through Linux, which holds all of them
+ * (link.ts). Should Linux's transport fill up all the same, the write waits
+ * and the wait is counted as a stall.
+ */
 export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
-  const size = cfg.size;
+  const { size, sockbuf: sb } = cfg;
   const length = cfg.truncateAbove > 0 && size > cfg.truncateAbove ? cfg.truncateAbove : size;
   const cut = size - length;
   // Printable bytes ending in a newline, like the output of a real program.
@@ -107,15 +127,14 @@ export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
   const address = addressOf(buf);
   const dontwait = cfg.mode === "dontwait";
   const flags = dontwait ? P.MSG_DONTWAIT : 0;
-  const useWrite = cfg.syscall === "write";
   const both = cfg.streams === "both";
   if (!dontwait) {
     makeBlocking(out);
     if (both) makeBlocking(err);
   }
-  const EAGAIN = P.errno.EAGAIN;
-  const ENOBUFS = P.errno.ENOBUFS;
-  const EINTR = P.errno.EINTR;
+  const state = sb ? SharedState.open(sb.state) : null;
+  const buffer = sb ? new EmulatedSockbuf(sb.hiwat, sb.mbmax, { bytes: sb.recordBytes, mbufBytes: sb.recordMbufs }) : null;
+  const { EAGAIN, EINTR, EMSGSIZE, ENOBUFS } = P.errno;
   const r: ProducerReport = {
     startNs: 0,
     endNs: 0,
@@ -132,18 +151,41 @@ export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
     stalls: 0,
     stallNs: 0,
   };
-  if (cfg.sockbuf) {
-    emulate(cfg, cfg.sockbuf, r, buf, length, cut, out, err);
-    return r;
-  }
+  const lost = (e: number, as: "dropped" | "failed") => {
+    r.errnos[e] = (r.errnos[e] ?? 0) + 1;
+    if (as === "dropped") {
+      r.dropped++;
+      r.droppedBytes += size;
+    } else {
+      r.errors++;
+      r.errorBytes += size;
+    }
+  };
   const interval = cfg.rate > 0 ? 1e9 / cfg.rate : 0;
-  const pollfd = new Int32Array(2);
+  let released = 0;
   r.startNs = monotonicNs();
   for (let i = 0; i < cfg.count; i++) {
     if (interval > 0) pace(r.startNs + i * interval);
+    if (sb && state && buffer) {
+      if (length > sb.sendLimit) {
+        lost(EMSGSIZE, "failed");
+        continue;
+      }
+      // Room the relay has made since the last write.
+      const consumed = state.consumed();
+      while (released < consumed && buffer.remove()) released++;
+      if (!buffer.append()) {
+        // Copied, then refused, as there.
+        libc.send(sb.drop, address, length, P.MSG_DONTWAIT);
+        lost(ENOBUFS, "dropped");
+        r.overflows++;
+        state.addOverflow();
+        continue;
+      }
+    }
     const fd = both && i & 1 ? err : out;
     for (;;) {
-      const n = (useWrite ? libc.write(fd, address, length) : libc.send(fd, address, length, flags)) as number;
+      const n = (cfg.syscall === "write" ? libc.write(fd, address, length) : libc.send(fd, address, length, flags)) as number;
       if (n >= 0) {
         // A datagram goes whole or not at all; count what the call said.
         r.sent++;
@@ -160,118 +202,25 @@ export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
       }
       const e = errno();
       if (e === EINTR) continue;
-      if (!dontwait && e === EAGAIN) {
-        // Someone made the socket non-blocking after all: wait as a blocking write would.
-        pollfd[0] = fd;
-        pollfd[1] = P.POLLOUT;
-        libc.poll(pollfd, 1, -1);
+      if (e === EAGAIN && (buffer || !dontwait)) {
+        // Linux's transport is full (an emulated run: a stall), or someone made
+        // the socket non-blocking after all: wait as a blocking write would.
+        const t0 = monotonicNs();
+        waitWritable(fd);
+        if (buffer) {
+          r.stalls++;
+          r.stallNs += monotonicNs() - t0;
+        }
         continue;
       }
-      r.errnos[e] = (r.errnos[e] ?? 0) + 1;
-      if (dontwait && (e === EAGAIN || e === ENOBUFS)) {
-        r.dropped++;
-        r.droppedBytes += size;
-      } else {
-        r.errors++;
-        r.errorBytes += size;
+      if (!buffer && dontwait && (e === EAGAIN || e === ENOBUFS)) lost(e, "dropped");
+      else {
+        buffer?.remove();
+        lost(e, "failed");
       }
       break;
     }
   }
   r.endNs = monotonicNs();
   return r;
-}
-
-/**
- * Waits until `deadline` (ns). Sleeps only: a spinning writer would take a
- * core from the relay on a small machine. The schedule is absolute, so a late
- * wake-up is made up by the next writes.
- */
-function pace(deadline: number): void {
-  const left = deadline - monotonicNs();
-  if (left > 100_000) Bun.sleepSync(left / 1e6);
-}
-
-function fail(r: ProducerReport, e: number, bytes: number): void {
-  r.errnos[e] = (r.errnos[e] ?? 0) + 1;
-  r.errors++;
-  r.errorBytes += bytes;
-}
-
-/**
- * The writer on a BSD profile: a write larger than the send buffer fails
- * (EMSGSIZE); a datagram the receive buffer has no room for is lost at once
- * (ENOBUFS; the writer never waits for the relay); the rest go to the relay
- * through Linux, which holds all of them (link.ts). Should Linux's transport
- * fill up all the same, the write waits and the wait is counted as a stall.
- */
-function emulate(
-  cfg: ProducerConfig,
-  sb: SockbufEmulation,
-  r: ProducerReport,
-  buf: Uint8Array,
-  length: number,
-  cut: number,
-  out: number,
-  err: number,
-): void {
-  const state = SharedState.open(sb.state);
-  const buffer = new EmulatedSockbuf(sb.hiwat, sb.mbmax);
-  const cost = { bytes: sb.recordBytes, mbufBytes: sb.recordMbufs };
-  const address = addressOf(buf);
-  const size = cfg.size;
-  const both = cfg.streams === "both";
-  const { EAGAIN, EINTR, EMSGSIZE, ENOBUFS } = P.errno;
-  const interval = cfg.rate > 0 ? 1e9 / cfg.rate : 0;
-  const pollfd = new Int32Array(2);
-  let released = 0;
-  r.startNs = monotonicNs();
-  for (let i = 0; i < cfg.count; i++) {
-    if (interval > 0) pace(r.startNs + i * interval);
-    if (length > sb.sendLimit) {
-      fail(r, EMSGSIZE, size);
-      continue;
-    }
-    // Room the relay has made since the last write.
-    const consumed = state.consumed();
-    while (released < consumed && buffer.remove()) released++;
-    if (!buffer.append(cost)) {
-      // Copied, then refused, as there.
-      libc.send(sb.drop, address, length, P.MSG_DONTWAIT);
-      r.errnos[ENOBUFS] = (r.errnos[ENOBUFS] ?? 0) + 1;
-      r.dropped++;
-      r.droppedBytes += size;
-      r.overflows++;
-      state.addOverflow();
-      continue;
-    }
-    const fd = both && i & 1 ? err : out;
-    for (;;) {
-      const n = libc.send(fd, address, length, P.MSG_DONTWAIT) as number;
-      if (n >= 0) {
-        r.sent++;
-        r.sentBytes += n;
-        if (cut > 0) {
-          r.truncated++;
-          r.truncatedBytes += cut;
-        }
-        break;
-      }
-      const e = errno();
-      if (e === EINTR) continue;
-      if (e === EAGAIN) {
-        const t0 = monotonicNs();
-        pollfd[0] = fd;
-        pollfd[1] = P.POLLOUT;
-        libc.poll(pollfd, 1, -1);
-        r.stalls++;
-        r.stallNs += monotonicNs() - t0;
-        continue;
-      }
-      buffer.removeNewest();
-      fail(r, e, size);
-      break;
-    }
-  }
-  r.endNs = monotonicNs();
 }

@@ -69,155 +69,93 @@ export interface Profile {
 }
 
 const KiB = 1024;
-const MiB = 1024 * KiB;
+
+/** What most rows share, in the order the JSON document lists a row's fields. */
+const ROW: Profile = {
+  name: "linux",
+  system: "",
+  whenFull: "block",
+  sendBuffer: "max",
+  receiveBuffer: "max",
+  truncateAbove: 0,
+  fixedBuffer: false,
+  emulated: true,
+  knownLoss: "",
+  kernel: null,
+  senderAddresses: true,
+  unsupported: null,
+  caveat: null,
+};
+
+const row = (r: Pick<Profile, "name" | "system" | "knownLoss"> & Partial<Profile>): Profile => ({ ...ROW, ...r });
+
+/** FreeBSD, OpenBSD and Darwin: the page's 512 KB to receive and 256 KB to send; a full queue loses the write. */
+const BSD = {
+  whenFull: "drop",
+  sendBuffer: 256 * KiB,
+  receiveBuffer: 512 * KiB,
+  knownLoss: "fast writers of more than 128-256 KB, and 1-byte writes",
+} as const;
 
 export const PROFILES: readonly Profile[] = [
-  {
+  row({
     name: "native",
     system: "this machine, no emulation",
-    whenFull: "block",
-    sendBuffer: "max",
-    receiveBuffer: "max",
-    truncateAbove: 0,
     fixedBuffer: true,
     emulated: false,
     knownLoss: "whatever this system does (dtee for Bun as shipped)",
-    kernel: null,
-    senderAddresses: true,
-    unsupported: null,
-    caveat: null,
-  },
-  {
-    name: "linux",
-    system: "Linux",
-    whenFull: "block",
-    sendBuffer: "max",
-    receiveBuffer: "max",
-    truncateAbove: 0,
-    fixedBuffer: false,
-    emulated: true,
-    knownLoss: "only writes larger than the socket buffer",
-    kernel: null,
-    senderAddresses: true,
-    unsupported: null,
-    caveat: null,
-  },
-  {
-    name: "freebsd",
-    system: "FreeBSD",
-    whenFull: "drop",
-    sendBuffer: 256 * KiB,
-    receiveBuffer: 512 * KiB,
-    truncateAbove: 0,
-    fixedBuffer: false,
-    emulated: true,
-    knownLoss: "fast writers of more than 128-256 KB, and 1-byte writes",
-    kernel: "freebsd",
-    senderAddresses: true,
-    unsupported: null,
-    caveat: null,
-  },
-  {
-    name: "openbsd",
-    system: "OpenBSD",
-    whenFull: "drop",
-    sendBuffer: 256 * KiB,
-    receiveBuffer: 512 * KiB,
-    truncateAbove: 0,
-    fixedBuffer: false,
-    emulated: true,
-    knownLoss: "fast writers of more than 128-256 KB, and 1-byte writes",
-    kernel: "openbsd",
-    senderAddresses: true,
-    unsupported: null,
-    caveat: null,
-  },
-  {
-    name: "darwin",
-    system: "macOS (Darwin)",
-    whenFull: "drop",
-    sendBuffer: 256 * KiB,
-    receiveBuffer: 512 * KiB,
-    truncateAbove: 0,
-    fixedBuffer: false,
-    emulated: true,
-    knownLoss: "fast writers of more than 128-256 KB, and 1-byte writes",
-    kernel: "darwin",
-    senderAddresses: true,
-    unsupported: null,
-    caveat: null,
-  },
-  {
+  }),
+  row({ name: "linux", system: "Linux", knownLoss: "only writes larger than the socket buffer" }),
+  row({ name: "freebsd", system: "FreeBSD", ...BSD, kernel: "freebsd" }),
+  row({ name: "openbsd", system: "OpenBSD", ...BSD, kernel: "openbsd" }),
+  row({ name: "darwin", system: "macOS (Darwin)", ...BSD, kernel: "darwin" }),
+  row({
     name: "netbsd",
     system: "NetBSD",
     whenFull: "error",
     sendBuffer: 128 * KiB,
     receiveBuffer: 128 * KiB,
-    truncateAbove: 0,
-    fixedBuffer: false,
-    emulated: true,
     knownLoss: "very likely when written quickly; reported by the receive call",
     kernel: "netbsd",
-    senderAddresses: true,
-    unsupported: null,
-    caveat: null,
-  },
-  {
+  }),
+  row({
     name: "dragonfly",
     system: "DragonFly BSD",
     whenFull: "drop",
     sendBuffer: 512 * KiB,
     receiveBuffer: 512 * KiB,
-    truncateAbove: 0,
-    fixedBuffer: false,
-    emulated: true,
     knownLoss: "PIPE_BUF-sized writes written quickly",
     kernel: "dragonfly",
-    senderAddresses: true,
-    unsupported: null,
-    caveat: null,
-  },
-  {
+  }),
+  row({
     name: "hurd",
     system: "GNU Hurd",
-    whenFull: "block",
     sendBuffer: "default",
     receiveBuffer: "default",
     truncateAbove: 4096,
     fixedBuffer: true,
-    emulated: true,
     knownLoss: "everything (no sender addresses); writes larger than 4 KB are also truncated",
-    kernel: null,
     senderAddresses: false,
     unsupported:
       "no sender addresses for Unix sockets: dtee cannot tell its streams apart, so none of the output works " +
       "(dtee 1.1.3 refuses to start there)",
-    caveat: null,
-  },
-  {
+  }),
+  row({
     name: "cygwin",
     system: "Cygwin",
-    whenFull: "block",
-    sendBuffer: 2 * MiB,
-    receiveBuffer: 2 * MiB,
-    truncateAbove: 0,
-    fixedBuffer: false,
-    emulated: true,
+    sendBuffer: 2048 * KiB,
+    receiveBuffer: 2048 * KiB,
     knownLoss: "writes larger than the 2 MB buffer (and UDP on localhost: port hijack risk)",
-    kernel: null,
-    senderAddresses: true,
-    unsupported: null,
     caveat:
       "Unix sockets are UDP on localhost there: once dtee or the command exits (or dtee is killed), " +
       "another process can bind the port, write input for dtee or read the command's output",
-  },
+  }),
 ];
 
 export function profileByName(name: string): Profile | undefined {
   return PROFILES.find((p) => p.name === name);
 }
 
-/** True when a full queue makes the writer lose the message instead of waiting. */
-export function dropsWhenFull(p: Profile): boolean {
-  return p.whenFull !== "block";
+export function isProfileName(name: string): name is ProfileName {
+  return (PROFILE_NAMES as readonly string[]).includes(name);
 }

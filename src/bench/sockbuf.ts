@@ -32,39 +32,42 @@ export interface MbufChain {
 }
 
 export interface KernelModel {
-  readonly name: KernelName;
   /** The system and release the facts describe. */
   readonly system: string;
-  /** Where the facts come from (file: function). */
-  readonly sources: readonly string[];
   /** Bytes one mbuf counts in sb_mbcnt. */
   readonly msize: number;
-  readonly mclbytes: number;
   /** kern.ipc.maxsockbuf (sb_max) by default. */
   readonly sbMax: number;
   /** What sbreserve() does with a size above sb_max_adj. */
   readonly oversize: "fail" | "clamp";
+  /** Who hears of a datagram lost to a full buffer: only the writer (ENOBUFS), or also the receiver. */
+  readonly overflow: "writer" | "receiver";
   /** sb_mbmax for a given sb_hiwat. */
   mbmax(hiwat: number): number;
   /** The data mbufs of a write of `size` bytes. */
   dataMbufs(size: number): MbufChain;
-  /** Who hears of a datagram lost to a full buffer: only the writer (ENOBUFS), or also the receiver. */
-  readonly overflow: "writer" | "receiver";
 }
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
+/** The standard mbuf cluster: 2 KiB on every one of these kernels. */
+const MCLBYTES = 2048;
+
+/** One mbuf of a chain: the data it holds and the cluster bytes it counts. */
+interface Mbuf {
+  room: number;
+  cluster: number;
+}
+
+const cluster = (bytes: number): Mbuf => ({ room: bytes, cluster: bytes });
+/** A plain mbuf: MHLEN bytes of room if it is the first (it carries the packet header), else MLEN. */
+const plain = (first: boolean, mhlen: number, mlen: number): Mbuf => ({ room: first ? mhlen : mlen, cluster: 0 });
 
 /**
  * Fills `size` bytes (plus `lead` bytes of header room in the first mbuf)
- * with mbufs chosen by `pick`, which returns the data room and cluster bytes
- * of the next mbuf given what is left and whether it is the first.
+ * with mbufs chosen by `pick`, given what is left and whether it is the first.
  */
-function chain(
-  size: number,
-  lead: number,
-  pick: (left: number, first: boolean) => { room: number; cluster: number },
-): MbufChain {
+function chain(size: number, lead: number, pick: (left: number, first: boolean) => Mbuf): MbufChain {
   let left = size + lead;
   let mbufs = 0;
   let clusterBytes = 0;
@@ -78,6 +81,36 @@ function chain(
 }
 
 /**
+ * sosend() on FreeBSD and Darwin: page-size (4 KiB) clusters while more than
+ * MCLBYTES is left, MCLBYTES clusters down to MINCLSIZE, then a plain mbuf;
+ * `lead` bytes of header room are reserved in the first mbuf.
+ */
+const pageClusters = (lead: number, minclsize: number, mhlen: number, mlen: number) => (size: number) =>
+  chain(size, lead, (left, first) =>
+    left > MCLBYTES ? cluster(4096) : left >= minclsize ? cluster(MCLBYTES) : plain(first, mhlen, mlen),
+  );
+
+/**
+ * sosend() on NetBSD and DragonFly: MCLBYTES clusters while MINCLSIZE bytes
+ * are left (the first keeping `lead` bytes of header room), then a plain mbuf.
+ */
+const clusters = (lead: number, minclsize: number, mhlen: number, mlen: number) => (size: number) =>
+  chain(size, 0, (left, first) =>
+    left >= minclsize ? { room: MCLBYTES - (first ? lead : 0), cluster: MCLBYTES } : plain(first, mhlen, mlen),
+  );
+
+/** sb_mbmax = min(sb_hiwat x sb_efficiency, sb_max), as most of these kernels set it. */
+const efficiency = (factor: number, sbMax: number) => (hiwat: number) => Math.min(hiwat * factor, sbMax);
+
+/** A kernel whose sbreserve() refuses sizes above sb_max_adj, with sb_efficiency 8, where only the writer hears of a loss, unless said otherwise. */
+const kernel = (k: Pick<KernelModel, "system" | "msize" | "sbMax" | "dataMbufs"> & Partial<KernelModel>): KernelModel => ({
+  oversize: "fail",
+  overflow: "writer",
+  mbmax: efficiency(8, k.sbMax),
+  ...k,
+});
+
+/**
  * FreeBSD 11-13, the system the Limitations page describes: sosend_generic()
  * copies a datagram with m_uiotombuf(..., max_hdr, M_PKTHDR), whose m_getm2()
  * takes page-size clusters (MJUMPAGESIZE) while more than MCLBYTES is left,
@@ -86,91 +119,54 @@ function chain(
  * amd64: MSIZE 256, MLEN 224, MHLEN 168; max_hdr 76 (16 link + 60 IPv6/TCP).
  * (FreeBSD 14 rewrote unix/dgram: connected datagrams queue in the sender's
  * send buffer, capped by net.local.dgram.maxdgram; not what the page measured.)
+ * Sources: sys/kern/uipc_usrreq.c uipc_send (SOCK_DGRAM, ENOBUFS to the
+ * writer); sys/kern/uipc_sockbuf.c sbreserve_locked (sb_mbmax = min(cc *
+ * sb_efficiency 8, sb_max)), sballoc; sys/sys/sockbuf.h sbspace, SB_MAX 2 MiB;
+ * sys/kern/uipc_mbuf.c m_uiotombuf, m_getm2.
  */
-const freebsd: KernelModel = {
-  name: "freebsd",
+const freebsd = kernel({
   system: "FreeBSD 11-13 (amd64)",
-  sources: [
-    "sys/kern/uipc_usrreq.c: uipc_send (SOCK_DGRAM) -> sbappendaddr_locked, ENOBUFS to the writer",
-    "sys/kern/uipc_sockbuf.c: sbreserve_locked (sb_mbmax = min(cc * sb_efficiency 8, sb_max)), sballoc",
-    "sys/sys/sockbuf.h: sbspace = min(sb_hiwat - sb_ccc, sb_mbmax - sb_mbcnt); SB_MAX 2 MiB",
-    "sys/kern/uipc_mbuf.c: m_uiotombuf / m_getm2 (page clusters above MCLBYTES)",
-  ],
   msize: 256,
-  mclbytes: 2048,
   sbMax: 2 * MiB,
-  oversize: "fail",
-  mbmax: (hiwat) => Math.min(hiwat * 8, 2 * MiB),
-  dataMbufs: (size) =>
-    chain(size, 76, (left, first) =>
-      left > 2048
-        ? { room: 4096, cluster: 4096 }
-        : left >= 169
-          ? { room: 2048, cluster: 2048 }
-          : { room: first ? 168 : 224, cluster: 0 },
-    ),
-  overflow: "writer",
-};
+  dataMbufs: pageClusters(76, 169, 168, 224),
+});
 
 /**
- * OpenBSD: sosend()'s m_getuio() puts up to MAXMCLBYTES (64 KiB) of a write
- * in one cluster from the smallest pool that holds it (2, 4, 6, 8, 9, 12, 16,
- * 64 KiB); below MINCLSIZE (MHLEN + MLEN + 1) a plain mbuf. sbreserve()
- * gives sb_mbmax = max(3 * MAXMCLBYTES, cc * 8), with no sb_max cap.
+ * OpenBSD 6-7: sosend()'s m_getuio() puts up to MAXMCLBYTES (64 KiB) of a
+ * write in one cluster from the smallest pool that holds it (2, 4, 6, 8, 9,
+ * 12, 16, 64 KiB); below MINCLSIZE (MHLEN + MLEN + 1) a plain mbuf.
+ * sbreserve() gives sb_mbmax = max(3 * MAXMCLBYTES, cc * 8), with no sb_max
+ * cap. Sources: sys/kern/uipc_usrreq.c uipc_usrreq PRU_SEND (sbappendaddr,
+ * ENOBUFS to the writer); sys/kern/uipc_socket2.c sbreserve, sbspace,
+ * sballoc; sys/kern/uipc_socket.c m_getuio.
  */
 const OPENBSD_POOLS = [2048, 4096, 6144, 8192, 9216, 12288, 16384, 65536];
-const openbsd: KernelModel = {
-  name: "openbsd",
+const openbsd = kernel({
   system: "OpenBSD 6-7 (amd64)",
-  sources: [
-    "sys/kern/uipc_usrreq.c: uipc_usrreq PRU_SEND (SOCK_DGRAM) -> sbappendaddr, ENOBUFS to the writer",
-    "sys/kern/uipc_socket2.c: sbreserve (sb_mbmax = max(3 * MAXMCLBYTES, cc * 8)), sbspace, sballoc",
-    "sys/kern/uipc_socket.c: m_getuio (one cluster per up to 64 KiB, sized to fit)",
-  ],
   msize: 256,
-  mclbytes: 2048,
   sbMax: 2 * MiB,
-  oversize: "fail",
   mbmax: (hiwat) => Math.max(3 * 64 * KiB, hiwat * 8),
   dataMbufs: (size) =>
-    chain(size, 0, (left, first) => {
-      if (left < 393) return { room: first ? 168 : 224, cluster: 0 };
-      const want = Math.min(left, 65536);
-      const pool = OPENBSD_POOLS.find((p) => p >= want) ?? 65536;
-      return { room: pool, cluster: pool };
-    }),
-  overflow: "writer",
-};
+    chain(size, 0, (left, first) =>
+      left < 393 ? plain(first, 168, 224) : cluster(OPENBSD_POOLS.find((p) => p >= Math.min(left, 65536)) ?? 65536),
+    ),
+});
 
 /**
  * Darwin (XNU): sosend() allocates 4 KiB clusters (MBIGCLBYTES) while more
  * than MCLBYTES is left (16 KiB ones only for sockets flagged multi-page,
  * which AF_UNIX sockets are not), 2 KiB ones down to MINCLSIZE, then plain
- * mbufs. sb_max (kern.ipc.maxsockbuf) is 8 MiB.
+ * mbufs. Sources: bsd/kern/uipc_usrreq.c uipc_send (sbappendaddr, ENOBUFS to
+ * the writer); bsd/kern/uipc_socket2.c sbreserve (sb_mbmax = min(cc *
+ * sb_efficiency 8, sb_max)), sbspace; bsd/sys/socketvar.h SB_MAX 8 MiB;
+ * bsd/kern/uipc_socket.c sosend.
  */
-const darwin: KernelModel = {
-  name: "darwin",
+const darwin = kernel({
   system: "macOS (XNU, x86_64/arm64)",
-  sources: [
-    "bsd/kern/uipc_usrreq.c: uipc_send (SOCK_DGRAM) -> sbappendaddr, ENOBUFS to the writer",
-    "bsd/kern/uipc_socket2.c: sbreserve (sb_mbmax = min(cc * sb_efficiency 8, sb_max)), sbspace",
-    "bsd/sys/socketvar.h: SB_MAX 8 MiB; bsd/kern/uipc_socket.c: sosend cluster sizes",
-  ],
   msize: 256,
-  mclbytes: 2048,
   sbMax: 8 * MiB,
-  oversize: "fail",
-  mbmax: (hiwat) => Math.min(hiwat * 8, 8 * MiB),
-  dataMbufs: (size) =>
-    chain(size, 0, (left, first) =>
-      left > 2048
-        ? { room: 4096, cluster: 4096 }
-        : left >= 432
-          ? { room: 2048, cluster: 2048 }
-          : { room: first ? 176 : 224, cluster: 0 },
-    ),
-  overflow: "writer",
-};
+  dataMbufs: pageClusters(0, 432, 176, 224),
+});
 
 /**
  * NetBSD 8-10 (amd64): MSIZE is 512 on _LP64; sb_max (kern.sbmax) is
@@ -181,28 +177,18 @@ const darwin: KernelModel = {
  * the receiving socket's error, which soreceive() returns once the queued
  * datagrams have been read: the loss is reported to dtee. sosend() copies
  * into MCLBYTES clusters (the first with max_hdr of room) from MINCLSIZE up.
+ * Sources: sys/kern/uipc_usrreq.c unp_output; sys/kern/uipc_socket2.c
+ * sbreserve, soroverflow; sys/sys/socketvar.h SB_MAX;
+ * sys/arch/amd64/include/param.h MSIZE.
  */
-const netbsd: KernelModel = {
-  name: "netbsd",
+const netbsd = kernel({
   system: "NetBSD 8-10 (amd64)",
-  sources: [
-    "sys/kern/uipc_usrreq.c: unp_output -> sbappendaddr; on failure sb_overflowed++, ENOBUFS",
-    "sys/kern/uipc_socket2.c: sbreserve (sb_mbmax = min(cc * 2, sb_max)); soroverflow (2018): so_error = ENOBUFS",
-    "sys/sys/socketvar.h: SB_MAX 256 KiB; sys/arch/amd64/include/param.h: MSIZE 512 (_LP64)",
-  ],
   msize: 512,
-  mclbytes: 2048,
   sbMax: 256 * KiB,
-  oversize: "fail",
-  mbmax: (hiwat) => Math.min(hiwat * 2, 256 * KiB),
-  dataMbufs: (size) =>
-    chain(size, 0, (left, first) =>
-      left >= 889
-        ? { room: first ? 2048 - 76 : 2048, cluster: 2048 }
-        : { room: first ? 416 : 472, cluster: 0 },
-    ),
   overflow: "receiver",
-};
+  mbmax: efficiency(2, 256 * KiB),
+  dataMbufs: clusters(76, 889, 416, 472),
+});
 
 /**
  * DragonFly BSD 5-6 (x86_64): MSIZE 512; SB_MAX 512 KiB, and ssb_reserve()
@@ -210,30 +196,23 @@ const netbsd: KernelModel = {
  * bytes instead of failing (dtee's "512 KB" is that); sb_mbmax =
  * min(cc * 8, sb_max) = 512 KiB. sosend()'s m_getl() takes MCLBYTES
  * clusters from MINCLSIZE (MHLEN + 1) up, so a 4 KiB write is two clusters.
+ * Sources: sys/kern/uipc_usrreq.c uipc_send (ssb_appendaddr, ENOBUFS to the
+ * writer); sys/kern/uipc_socket2.c ssb_reserve; sys/sys/socketvar.h
+ * ssb_space; sys/sys/sockbuf.h SB_MAX, sballoc; sys/sys/param.h MSIZE.
  */
-const dragonfly: KernelModel = {
-  name: "dragonfly",
+const dragonfly = kernel({
   system: "DragonFly BSD 5-6 (x86_64)",
-  sources: [
-    "sys/kern/uipc_usrreq.c: uipc_send (SOCK_DGRAM) -> ssb_appendaddr, ENOBUFS to the writer",
-    "sys/kern/uipc_socket2.c: ssb_reserve (clamps to sb_max_adj; ssb_mbmax = min(cc * 8, sb_max))",
-    "sys/sys/socketvar.h: ssb_space; sys/sys/sockbuf.h: SB_MAX 512 KiB, sballoc; sys/sys/param.h: MSIZE 512",
-  ],
   msize: 512,
-  mclbytes: 2048,
   sbMax: 512 * KiB,
   oversize: "clamp",
-  mbmax: (hiwat) => Math.min(hiwat * 8, 512 * KiB),
-  dataMbufs: (size) =>
-    chain(size, 0, (left, first) => (left >= 401 ? { room: 2048, cluster: 2048 } : { room: first ? 400 : 472, cluster: 0 })),
-  overflow: "writer",
-};
+  dataMbufs: clusters(0, 401, 400, 472),
+});
 
 export const KERNELS: Readonly<Record<KernelName, KernelModel>> = { freebsd, openbsd, darwin, netbsd, dragonfly };
 
 /** sb_max_adj: the largest socket buffer sbreserve() accepts. */
 export function maxReserve(k: KernelModel): number {
-  return Math.floor((k.sbMax * k.mclbytes) / (k.msize + k.mclbytes));
+  return Math.floor((k.sbMax * MCLBYTES) / (k.msize + MCLBYTES));
 }
 
 /** sb_hiwat after setsockopt(SO_RCVBUF or SO_SNDBUF, asked); null when the kernel refuses it. */
@@ -262,26 +241,28 @@ export function recordCost(k: KernelModel, size: number, addressLength: number):
 }
 
 /**
- * One receive buffer: records go in as sbappendaddr() admits them and come
- * out in order as the receiver reads them.
+ * One receive buffer, holding records of one cost (every write of a run is
+ * alike): they go in as sbappendaddr() admits them and come out as the
+ * relay reads them.
  */
 export class EmulatedSockbuf {
-  /** sb_cc and sb_mbcnt. */
-  bytes = 0;
-  mbufBytes = 0;
-  private costBytes = new Float64Array(64);
-  private costMbufs = new Float64Array(64);
-  private head = 0;
-  private count = 0;
+  /** Records held. */
+  records = 0;
 
   constructor(
     readonly hiwat: number,
     readonly mbmax: number,
+    readonly cost: RecordCost,
   ) {}
 
-  /** Records held. */
-  get records(): number {
-    return this.count;
+  /** sb_cc. */
+  get bytes(): number {
+    return this.records * this.cost.bytes;
+  }
+
+  /** sb_mbcnt. */
+  get mbufBytes(): number {
+    return this.records * this.cost.mbufBytes;
   }
 
   /** sbspace(): min(sb_hiwat - sb_cc, sb_mbmax - sb_mbcnt), negative when overcommitted. */
@@ -289,63 +270,25 @@ export class EmulatedSockbuf {
     return Math.min(this.hiwat - this.bytes, this.mbmax - this.mbufBytes);
   }
 
-  /** sbappendaddr()'s test: the record's bytes against sbspace() (its mbufs are not compared). */
-  fits(c: RecordCost): boolean {
-    return c.bytes <= this.space();
-  }
-
-  /** Appends a record that fits; false (and nothing changes) when it does not. */
-  append(c: RecordCost): boolean {
-    if (!this.fits(c)) return false;
-    if (this.count === this.costBytes.length) this.grow();
-    const at = (this.head + this.count) % this.costBytes.length;
-    this.costBytes[at] = c.bytes;
-    this.costMbufs[at] = c.mbufBytes;
-    this.count++;
-    this.bytes += c.bytes;
-    this.mbufBytes += c.mbufBytes;
+  /** sbappendaddr()'s test: the record's bytes against sbspace() (its mbufs are not compared); false (nothing changes) when it does not fit. */
+  append(): boolean {
+    if (this.cost.bytes > this.space()) return false;
+    this.records++;
     return true;
   }
 
-  /** Takes the oldest record out (the receiver read it); false when empty. */
+  /** Takes a record out (the relay read one, or its send failed after all); false when empty. */
   remove(): boolean {
-    if (this.count === 0) return false;
-    this.bytes -= this.costBytes[this.head]!;
-    this.mbufBytes -= this.costMbufs[this.head]!;
-    this.head = (this.head + 1) % this.costBytes.length;
-    this.count--;
+    if (this.records === 0) return false;
+    this.records--;
     return true;
-  }
-
-  /** Takes the newest record back out (its send failed after all). */
-  removeNewest(): boolean {
-    if (this.count === 0) return false;
-    const at = (this.head + this.count - 1) % this.costBytes.length;
-    this.bytes -= this.costBytes[at]!;
-    this.mbufBytes -= this.costMbufs[at]!;
-    this.count--;
-    return true;
-  }
-
-  private grow(): void {
-    const n = this.costBytes.length;
-    const bytes = new Float64Array(n * 2);
-    const mbufs = new Float64Array(n * 2);
-    for (let i = 0; i < n; i++) {
-      bytes[i] = this.costBytes[(this.head + i) % n]!;
-      mbufs[i] = this.costMbufs[(this.head + i) % n]!;
-    }
-    this.costBytes = bytes;
-    this.costMbufs = mbufs;
-    this.head = 0;
   }
 }
 
 /** How many records of one cost an empty buffer holds. */
 export function capacity(hiwat: number, mbmax: number, c: RecordCost): number {
-  const b = new EmulatedSockbuf(hiwat, mbmax);
-  let n = 0;
+  const b = new EmulatedSockbuf(hiwat, mbmax, c);
   // Bounded: each append adds at least one byte; stop well past any real size.
-  while (n < 1 << 22 && b.append(c)) n++;
-  return n;
+  while (b.records < 1 << 22 && b.append());
+  return b.records;
 }
