@@ -7,7 +7,7 @@
 //   for await (const { stream, bytes, time } of run(["make", "test"])) ...
 //
 // The types and their documentation are in dtee.d.ts.
-import { run } from "./process";
+import { run } from "./run";
 import type { Output, RunOptions, TextOutput } from "./dtee";
 
 export { run };
