@@ -91,16 +91,17 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/**
+ * {min, median, max} of per-run rates. Not mitata's to summarise: it times a
+ * benchmarked call, and a lossy run delivers a different amount each time,
+ * so a run's rate is its own delivery over its own time.
+ */
 export function summarize(values: readonly number[]): Stat {
   if (values.length === 0) return { min: Number.NaN, median: Number.NaN, max: Number.NaN };
   return { min: Math.min(...values), median: median(values), max: Math.max(...values) };
 }
 
 const ERRNO_NAMES: Record<number, string> = Object.fromEntries(Object.entries(P.errno).map(([name, n]) => [n, name]));
-
-export function errnoName(n: number): string {
-  return ERRNO_NAMES[n] ?? `errno ${n}`;
-}
 
 function perSecond(count: number, ns: number): number {
   return ns > 0 ? (count * 1e9) / ns : 0;
@@ -111,50 +112,25 @@ export function aggregate(
   s: Scenario,
   bufferSetting: "profile" | number,
   runs: readonly RunRecord[],
-  seconds?: TimeStat,
+  seconds: TimeStat,
 ): BenchResult {
-  let messagesWritten = 0;
-  let messagesDelivered = 0;
-  let bytesWritten = 0;
-  let bytesDelivered = 0;
-  let dropped = 0;
-  let droppedBytes = 0;
-  let truncated = 0;
-  let truncatedBytes = 0;
-  let writeErrors = 0;
-  let errorBytes = 0;
-  let bufferFull = 0;
-  let receiveErrors = 0;
-  let lostReported = 0;
-  let ignored = 0;
-  let ignoredBytes = 0;
-  let cutWrites = 0;
-  let stalls = 0;
+  const sum = (f: (r: RunRecord) => number) => runs.reduce((a, r) => a + f(r), 0);
   const errors: Record<string, number> = {};
   for (const r of runs) {
-    bufferFull += r.producer.overflows ?? 0;
-    receiveErrors += r.receive.errors;
-    lostReported += r.receive.lossReported;
-    ignored += r.receive.ignored;
-    ignoredBytes += r.receive.ignoredBytes;
-    cutWrites += r.producer.truncated;
-    stalls += r.producer.stalls ?? 0;
-    messagesWritten += r.messagesWritten;
-    messagesDelivered += r.messagesDelivered;
-    bytesWritten += r.bytesWritten;
-    bytesDelivered += r.bytesDelivered;
-    dropped += r.producer.dropped;
-    droppedBytes += r.producer.droppedBytes;
-    truncated += r.messagesShort;
-    truncatedBytes += r.producer.truncatedBytes;
-    writeErrors += r.producer.errors;
-    errorBytes += r.producer.errorBytes;
     for (const [code, n] of Object.entries(r.producer.errnos)) {
-      const name = errnoName(Number(code));
+      const name = ERRNO_NAMES[Number(code)] ?? `errno ${code}`;
       errors[name] = (errors[name] ?? 0) + n;
     }
   }
+  const messagesWritten = sum((r) => r.messagesWritten);
+  const messagesDelivered = sum((r) => r.messagesDelivered);
+  const bytesWritten = sum((r) => r.bytesWritten);
+  const bytesDelivered = sum((r) => r.bytesDelivered);
   const bytesLost = bytesWritten - bytesDelivered;
+  const bytesDropped = sum((r) => r.producer.droppedBytes);
+  const bytesTruncated = sum((r) => r.producer.truncatedBytes);
+  const bytesIgnored = sum((r) => r.receive.ignoredBytes);
+  const bufferFull = sum((r) => r.producer.overflows);
   return {
     profile: s.profile.name,
     whenFull: s.profile.whenFull,
@@ -171,41 +147,33 @@ export function aggregate(
     messagesPerRun: s.count,
     messagesPerSecond: summarize(runs.map((r) => perSecond(r.messagesDelivered, r.elapsedNs))),
     bytesPerSecond: summarize(runs.map((r) => perSecond(r.bytesDelivered, r.elapsedNs))),
-    seconds: seconds ?? timeStat(runs.map((r) => r.elapsedNs / 1e9)),
+    seconds,
     writesPerSecond: summarize(runs.map((r) => perSecond(r.messagesWritten, r.producer.endNs - r.producer.startNs))),
     messagesWritten,
     messagesDelivered,
     messagesLost: messagesWritten - messagesDelivered,
-    messagesDropped: dropped,
-    messagesTruncated: truncated,
+    messagesDropped: sum((r) => r.producer.dropped),
+    messagesTruncated: sum((r) => r.messagesShort),
     bytesWritten,
     bytesDelivered,
     bytesLost,
-    bytesDropped: droppedBytes,
-    bytesTruncated: truncatedBytes,
-    writeErrors,
+    bytesDropped,
+    bytesTruncated,
+    writeErrors: sum((r) => r.producer.errors),
     errors,
     lossRatio: bytesWritten > 0 ? bytesLost / bytesWritten : 0,
-    bytesUnaccounted: bytesLost - droppedBytes - truncatedBytes - errorBytes - ignoredBytes,
+    bytesUnaccounted: bytesLost - bytesDropped - bytesTruncated - sum((r) => r.producer.errorBytes) - bytesIgnored,
     messagesLostBufferFull: bufferFull,
     bytesLostBufferFull: bufferFull * s.writeSize,
-    receiveErrors,
-    messagesLostReported: lostReported,
-    messagesIgnored: ignored,
-    bytesIgnored: ignoredBytes,
-    writesTruncated: cutWrites,
-    transportStalls: stalls,
+    receiveErrors: sum((r) => r.receive.errors),
+    messagesLostReported: sum((r) => r.receive.lossReported),
+    messagesIgnored: sum((r) => r.receive.ignored),
+    bytesIgnored,
+    writesTruncated: sum((r) => r.producer.truncated),
+    transportStalls: sum((r) => r.producer.stalls),
     unsupported: s.profile.unsupported,
     emulatedBuffer: runs[0]?.emulation ?? null,
   };
-}
-
-/** The same summary as mitata's, for runs it did not time (tests). */
-function timeStat(values: readonly number[]): TimeStat {
-  const s = [...values].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.floor(q * (s.length - 1))] ?? Number.NaN;
-  const avg = s.length ? s.reduce((a, v) => a + v, 0) / s.length : Number.NaN;
-  return { min: at(0), median: at(0.5), max: at(1), avg, p75: at(0.75), p99: at(0.99) };
 }
 
 /** What is wrong with a result's books; empty when they balance. */

@@ -6,13 +6,15 @@
 import { statSync } from "node:fs";
 import { summarize, type Stat } from "./accounting";
 import { monotonicNs } from "./clock";
+import { messagesFor, type WriteBudget } from "./matrix";
 import { repeat, type TimeStat } from "./repeat";
 import type { ProgressSink } from "./progress";
 import { formatBytes } from "./units";
 
 export interface Contender {
   name: string;
-  kind: "self" | "dtee" | "tee" | "multitee";
+  /** "ceiling": bench/throughput.ts's receiver that only discards (never in dtee-bench's own runs). */
+  kind: "self" | "dtee" | "tee" | "multitee" | "ceiling";
   /** The program that runs (for the record). */
   program: string;
   /** The shell command for one run. */
@@ -44,66 +46,40 @@ export interface Comparison {
 }
 
 /** Quotes a word for /bin/sh. */
-export function shellQuote(word: string): string {
+function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A dtee run as `ARGV -O FILE dd ... >/dev/null`. */
+export function dteeContender(name: string, kind: Contender["kind"], argv: readonly string[]): Contender {
+  const words = argv.map(shellQuote).join(" ");
+  return { name, kind, program: argv.join(" "), command: (dd, file) => `${words} -O ${shellQuote(file)} ${dd} >/dev/null` };
+}
+
+/** This dtee, the --compare ones, then tee and multitee where installed (`tools`). */
 export function findContenders(self: readonly string[], others: readonly string[], tools: boolean): Contender[] {
-  const argv = (words: readonly string[]) => words.map(shellQuote).join(" ");
-  const list: Contender[] = [
-    {
-      name: "dtee (this)",
-      kind: "self",
-      program: self.join(" "),
-      command: (dd, file) => `${argv(self)} -O ${shellQuote(file)} ${dd} >/dev/null`,
-    },
-  ];
-  for (const path of others) {
-    list.push({
-      name: path,
-      kind: "dtee",
-      program: path,
-      command: (dd, file) => `${shellQuote(path)} -O ${shellQuote(file)} ${dd} >/dev/null`,
-    });
+  const list = [dteeContender("dtee (this)", "self", self), ...others.map((path) => dteeContender(path, "dtee", [path]))];
+  const tee = tools ? Bun.which("tee") : null;
+  if (tee) {
+    list.push({ name: "tee", kind: "tee", program: tee, command: (dd, file) => `${dd} | ${shellQuote(tee)} ${shellQuote(file)} >/dev/null` });
   }
-  if (tools) {
-    const tee = Bun.which("tee");
-    if (tee)
-      list.push({
-        name: "tee",
-        kind: "tee",
-        program: tee,
-        command: (dd, file) => `${dd} | ${shellQuote(tee)} ${shellQuote(file)} >/dev/null`,
-      });
-    const multitee = Bun.which("multitee");
-    if (multitee) {
-      list.push({
-        name: "multitee",
-        kind: "multitee",
-        program: multitee,
-        command: (dd, file) => `${dd} | ${shellQuote(multitee)} 0-1,3 3>${shellQuote(file)} >/dev/null`,
-      });
-    }
+  const multitee = tools ? Bun.which("multitee") : null;
+  if (multitee) {
+    list.push({
+      name: "multitee",
+      kind: "multitee",
+      program: multitee,
+      command: (dd, file) => `${dd} | ${shellQuote(multitee)} 0-1,3 3>${shellQuote(file)} >/dev/null`,
+    });
   }
   return list;
 }
 
-export interface CompareOptions {
+export interface CompareOptions extends WriteBudget {
   sizes: readonly number[];
   repeats: number;
-  budgetBytes: number;
-  minMessages: number;
-  maxMessages: number;
   /** Directory for the output file. */
   dir: string;
-}
-
-export function comparisonSteps(contenders: readonly Contender[], o: CompareOptions): number {
-  return o.sizes.length * contenders.length * (o.repeats + 1);
-}
-
-function messages(size: number, o: CompareOptions): number {
-  return Math.max(1, Math.min(o.maxMessages, Math.max(o.minMessages, Math.floor(o.budgetBytes / size))));
 }
 
 interface CommandRun {
@@ -133,14 +109,14 @@ export async function runComparisons(
   const out: Comparison[] = [];
   const file = `${o.dir}/compare-output`;
   for (const size of o.sizes) {
-    const n = messages(size, o);
+    const n = messagesFor(size, 0, o);
     const dd = `dd if=/dev/zero bs=${size} count=${n} status=none`;
     const commands: CommandResult[] = [];
     for (const c of contenders) {
       const command = c.command(dd, file);
       const runs: CommandRun[] = [];
       const label = `${c.name}, ${formatBytes(size)} writes`;
-      const timed = await repeat(o.repeats, (warmup) => {
+      const seconds = await repeat(o.repeats, (warmup) => {
         progress.step(warmup ? `${label}: warm-up` : `${label}: run ${runs.length + 1}/${o.repeats}`);
         const r = runCommand(command, file);
         if (!warmup) runs.push(r);
@@ -154,7 +130,7 @@ export async function runComparisons(
         program: c.program,
         messagesPerSecond: summarize(runs.map((r) => (r.delivered / size) * (1e9 / r.ns))),
         bytesPerSecond: summarize(runs.map((r) => r.delivered * (1e9 / r.ns))),
-        seconds: timed.stats,
+        seconds,
         bytesWritten: written,
         bytesDelivered: delivered,
         bytesLost: written - delivered,

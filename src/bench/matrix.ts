@@ -1,6 +1,7 @@
 // The scenario matrix: profiles x socket buffers x paces x write sizes, with
-// how many writes each run makes (a byte budget, within bounds).
-import { PROFILES, PROFILE_NAMES, profileByName, type ProfileName } from "./profiles";
+// how many writes each run makes (a byte budget, within bounds), and the
+// smaller budget of the whole-command comparison.
+import { PROFILES, PROFILE_NAMES, type ProfileName } from "./profiles";
 import type { Scenario } from "./relay-run";
 
 /** 1 B up to 4 MiB: PIPE_BUF (4096) and BUFSIZ (8192) among them. */
@@ -9,9 +10,11 @@ export const QUICK_SIZES: readonly number[] = [1, 512, 4096, 65536, 262144, 1048
 
 export type BufferChoice = "profile" | number;
 
+/** Fields in the order the JSON document's `options` lists them. */
 export interface MatrixOptions {
-  profiles: readonly ProfileName[];
+  repeats: number;
   sizes: readonly number[];
+  profiles: readonly ProfileName[];
   buffers: readonly BufferChoice[];
   /** Producer paces in messages per second; 0 is as fast as it can. */
   rates: readonly number[];
@@ -28,50 +31,32 @@ export interface MatrixOptions {
   /** ...in no fewer and no more writes than these. */
   minMessages: number;
   maxMessages: number;
-  repeats: number;
 }
+
+/** How many writes a run makes. */
+export type WriteBudget = Pick<MatrixOptions, "budgetBytes" | "minMessages" | "maxMessages">;
 
 /** The defaults: --quick stays well under a minute on two cores. */
 export function defaultMatrix(quick: boolean): MatrixOptions {
+  const paces = { profiles: PROFILE_NAMES, buffers: ["profile"], rates: [0], byteRates: [], batch: 0, streams: "out" } as const;
+  // Each run starts a producer process (about 80 ms as a script): a small
+  // budget keeps the 216 runs of --quick well under a minute.
   return quick
-    ? {
-        profiles: PROFILE_NAMES,
-        sizes: QUICK_SIZES,
-        buffers: ["profile"],
-        rates: [0],
-        byteRates: [],
-        batch: 0,
-        streams: "out",
-        // Each run starts a producer process (about 80 ms as a script): a
-        // small budget keeps the 216 runs of --quick well under a minute.
-        budgetBytes: 4 << 20,
-        minMessages: 8,
-        maxMessages: 10_000,
-        repeats: 3,
-      }
-    : {
-        profiles: PROFILE_NAMES,
-        sizes: ALL_SIZES,
-        buffers: ["profile"],
-        rates: [0],
-        byteRates: [],
-        batch: 0,
-        streams: "out",
-        budgetBytes: 32 << 20,
-        minMessages: 16,
-        maxMessages: 200_000,
-        repeats: 5,
-      };
+    ? { repeats: 3, sizes: QUICK_SIZES, ...paces, budgetBytes: 4 << 20, minMessages: 8, maxMessages: 10_000 }
+    : { repeats: 5, sizes: ALL_SIZES, ...paces, budgetBytes: 32 << 20, minMessages: 16, maxMessages: 200_000 };
+}
+
+/** Whole-command runs (--compare): fewer writes than the matrix, as each run starts whole programs. */
+export function compareBudget(quick: boolean): WriteBudget {
+  return quick
+    ? { budgetBytes: 16 << 20, minMessages: 8, maxMessages: 20_000 }
+    : { budgetBytes: 256 << 20, minMessages: 16, maxMessages: 300_000 };
 }
 
 /** A paced run lasts about this long at most. */
 const PACED_SECONDS = 0.5;
 
-export function messagesFor(
-  size: number,
-  rate: number,
-  o: Pick<MatrixOptions, "budgetBytes" | "minMessages" | "maxMessages">,
-): number {
+export function messagesFor(size: number, rate: number, o: WriteBudget): number {
   let n = Math.floor(o.budgetBytes / size);
   n = Math.min(o.maxMessages, Math.max(o.minMessages, n));
   if (rate > 0) n = Math.min(n, Math.max(o.minMessages, Math.round(rate * PACED_SECONDS)));
@@ -83,37 +68,27 @@ export interface PlannedScenario {
   bufferSetting: BufferChoice;
 }
 
-/** The paces to run a write size at: writes/s from --rates, then each --byte-rates made writes/s. */
-export function pacesFor(size: number, o: Pick<MatrixOptions, "rates" | "byteRates">): { rate: number; byteRate: number }[] {
-  const paces = o.rates.map((rate) => ({ rate, byteRate: 0 }));
-  for (const byteRate of o.byteRates) paces.push({ rate: Math.max(1, Math.round(byteRate / size)), byteRate });
-  return paces;
-}
-
 export function planScenarios(o: MatrixOptions): PlannedScenario[] {
   const planned: PlannedScenario[] = [];
+  // Writes per second from --rates, then each --byte-rates (made writes per second for each size).
+  const paces = [...o.rates.map((rate) => ({ rate, byteRate: 0 })), ...o.byteRates.map((byteRate) => ({ rate: 0, byteRate }))];
   // Table order, whatever order the profiles were asked in.
-  const profiles = PROFILES.filter((p) => o.profiles.includes(p.name));
-  for (const profile of profiles) {
+  for (const profile of PROFILES.filter((p) => o.profiles.includes(p.name))) {
     // A profile whose buffer cannot be changed runs with its own only.
-    let buffers = profile.fixedBuffer ? (["profile"] as BufferChoice[]) : [...o.buffers];
-    buffers = buffers.filter((b, i) => buffers.indexOf(b) === i);
+    const buffers: BufferChoice[] = profile.fixedBuffer ? ["profile"] : [...new Set(o.buffers)];
     for (const buffer of buffers) {
-      const paceCount = o.rates.length + o.byteRates.length;
-      for (let pace = 0; pace < paceCount; pace++) {
+      for (const { rate, byteRate } of paces) {
         for (const size of o.sizes) {
-          const { rate, byteRate } = pacesFor(size, o)[pace]!;
-          const send = buffer === "profile" ? profile.sendBuffer : buffer;
-          const receive = buffer === "profile" ? profile.receiveBuffer : buffer;
+          const writesPerSecond = byteRate ? Math.max(1, Math.round(byteRate / size)) : rate;
           planned.push({
             bufferSetting: buffer,
             scenario: {
               profile,
               writeSize: size,
-              count: messagesFor(size, rate, o),
-              sendBuffer: send,
-              receiveBuffer: receive,
-              rate,
+              count: messagesFor(size, writesPerSecond, o),
+              sendBuffer: buffer === "profile" ? profile.sendBuffer : buffer,
+              receiveBuffer: buffer === "profile" ? profile.receiveBuffer : buffer,
+              rate: writesPerSecond,
               byteRate,
               batch: o.batch,
               streams: o.streams,
@@ -124,8 +99,4 @@ export function planScenarios(o: MatrixOptions): PlannedScenario[] {
     }
   }
   return planned;
-}
-
-export function isProfileName(name: string): name is ProfileName {
-  return profileByName(name) !== undefined;
 }

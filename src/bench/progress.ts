@@ -1,13 +1,11 @@
 // A one-line progress indicator on stderr, redrawn in place. Written with
 // write(2) directly: between runs the thread is blocked in the relay's poll,
 // so anything queued on Bun's stream would only show at the end.
-import { libc } from "../sys/libc";
+import { writeText } from "../sys/write-all";
 
 export interface ProgressSink {
   /** Announces the next step (done counts steps finished so far). */
   step(label: string): void;
-  /** Adds steps to the total (the comparison phase knows its size late). */
-  grow(steps: number): void;
   /** Clears the line. */
   done(): void;
 }
@@ -17,7 +15,7 @@ const WIDTH = 24;
 export class TerminalProgress implements ProgressSink {
   private finished = -1;
   private readonly started = performance.now();
-  constructor(private total: number) {}
+  constructor(private readonly total: number) {}
 
   step(label: string): void {
     this.finished++;
@@ -27,26 +25,16 @@ export class TerminalProgress implements ProgressSink {
     const secs = Math.round((performance.now() - this.started) / 1000);
     const columns = process.stderr.columns || 80;
     const line = `[${bar}] ${String(this.finished).padStart(String(this.total).length)}/${this.total} ${secs}s ${label}`;
-    this.write(`\r\x1b[K${line.slice(0, columns - 1)}`);
-  }
-
-  grow(steps: number): void {
-    this.total += steps;
+    writeText(2, `\r\x1b[K${line.slice(0, columns - 1)}`);
   }
 
   done(): void {
-    this.write("\r\x1b[K");
-  }
-
-  private write(text: string): void {
-    const buf = Buffer.from(text, "utf8");
-    libc.write(2, buf, buf.length);
+    writeText(2, "\r\x1b[K");
   }
 }
 
 /** For when stderr is not a terminal: says nothing. */
 export const silentProgress: ProgressSink = {
   step() {},
-  grow() {},
   done() {},
 };

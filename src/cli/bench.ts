@@ -5,13 +5,12 @@ import { writeText } from "../sys/write-all";
 import type { ArgsDef } from "citty";
 import { getopt, renderOptions } from "./getopt";
 import { VERSION } from "../version";
+import { SYSEXITS } from "../exit-status";
 import { libc } from "../sys/libc";
-import { PROFILE_NAMES, type ProfileName } from "../bench/profiles";
-import { defaultMatrix, isProfileName, type BufferChoice } from "../bench/matrix";
-import { compareBudget, type BenchConfig } from "../bench/config";
+import { PROFILE_NAMES, isProfileName } from "../bench/profiles";
+import { compareBudget, defaultMatrix, type BufferChoice } from "../bench/matrix";
+import type { BenchConfig } from "../bench/run";
 import { parseCount, parseSize } from "../bench/units";
-
-export const EX_USAGE = 64;
 
 /** The largest write size accepted (the producer holds one write in memory). */
 const MAX_WRITE = 16 << 20;
@@ -85,8 +84,8 @@ export function benchHelp(argv0: string): string {
     `Side by side:\n${renderOptions(benchArgs, ["compare", "tools"])}\n\n` +
     `Miscellaneous:\n${renderOptions(benchArgs, ["help", "version"])}\n\n` +
     "A progress line is shown while stderr is a terminal. TMPDIR says where the\n" +
-    "working files go. Exit status: 0 when done, 64 usage, 66 a --compare PATH\n" +
-    "cannot be run, 70 a run failed, 73 a file could not be created.\n"
+    `working files go. Exit status: ${SYSEXITS.OK} when done, ${SYSEXITS.USAGE} usage, ${SYSEXITS.NOINPUT} a --compare PATH\n` +
+    `cannot be run, ${SYSEXITS.SOFTWARE} a run failed, ${SYSEXITS.CANTCREAT} a file could not be created.\n`
   );
 }
 
@@ -100,11 +99,26 @@ export type BenchCli =
   | { kind: "version"; text: string }
   | { kind: "usage-error"; message: string };
 
-function list(values: string[]): string[] {
-  return values
+class UsageError extends Error {}
+
+function usage(message: string): never {
+  throw new UsageError(message);
+}
+
+/** `n` if it is from `min` to `max`, else undefined. */
+function within(n: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  return n !== undefined && n >= min && n <= max ? n : undefined;
+}
+
+/** The words of a LIST option (repeatable, comma-separated), each parsed; `invalid` words the first bad one. */
+function listOf<T>(words: readonly string[], parse: (word: string) => T | undefined, invalid: string, what: string): T[] {
+  const values = words
     .flatMap((v) => v.split(","))
     .map((v) => v.trim())
-    .filter((v) => v.length > 0);
+    .filter((v) => v.length > 0)
+    .map((word) => parse(word) ?? usage(invalid.replace("WORD", () => word)));
+  if (!values.length) usage(`no ${what} given`);
+  return values;
 }
 
 /** Parses dtee-bench's arguments; `isTerminal` says whether stderr is a terminal. */
@@ -122,98 +136,58 @@ export function parseBench(
   const last = (name: string) => values(name).at(-1);
   if (has("help")) return { kind: "help", text: benchHelp(argv0) };
   if (has("version")) return { kind: "version", text: benchVersion() };
-
   const quick = has("quick");
   const matrix = defaultMatrix(quick);
   const compareLimits = compareBudget(quick);
-  const error = (message: string): BenchCli => ({ kind: "usage-error", message });
-
-  if (has("profiles")) {
-    const names = list(values("profiles"));
-    const profiles: ProfileName[] = [];
-    for (const name of names) {
-      if (name === "all") profiles.push(...PROFILE_NAMES);
-      else if (isProfileName(name)) profiles.push(name);
-      else return error(`unknown profile '${name}' (one of: ${PROFILE_NAMES.join(", ")}, all)`);
+  try {
+    if (has("profiles")) {
+      const names = listOf(
+        values("profiles"),
+        (name) => (name === "all" ? PROFILE_NAMES : isProfileName(name) ? [name] : undefined),
+        `unknown profile 'WORD' (one of: ${PROFILE_NAMES.join(", ")}, all)`,
+        "profiles",
+      );
+      matrix.profiles = [...new Set(names.flat())];
     }
-    if (!profiles.length) return error("no profiles given");
-    matrix.profiles = [...new Set(profiles)];
-  }
-  if (has("sizes")) {
-    const sizes: number[] = [];
-    for (const word of list(values("sizes"))) {
-      const n = parseSize(word);
-      if (n === undefined || n < 1 || n > MAX_WRITE) return error(`invalid write size '${word}' (1 to 16M)`);
-      sizes.push(n);
+    if (has("sizes")) {
+      const sizes = listOf(values("sizes"), (w) => within(parseSize(w), 1, MAX_WRITE), "invalid write size 'WORD' (1 to 16M)", "write sizes");
+      matrix.sizes = [...new Set(sizes)].sort((a, b) => a - b);
     }
-    if (!sizes.length) return error("no write sizes given");
-    matrix.sizes = [...new Set(sizes)].sort((a, b) => a - b);
-  }
-  if (has("buffers")) {
-    const buffers: BufferChoice[] = [];
-    for (const word of list(values("buffers"))) {
-      if (word === "profile") {
-        buffers.push("profile");
-        continue;
-      }
-      const n = parseSize(word);
-      if (n === undefined || n < 1 || n > 0x7fffffff) return error(`invalid buffer size '${word}'`);
-      buffers.push(n);
+    if (has("buffers")) {
+      const buffer = (w: string) => (w === "profile" ? w : within(parseSize(w), 1, 0x7fffffff));
+      matrix.buffers = listOf<BufferChoice>(values("buffers"), buffer, "invalid buffer size 'WORD'", "buffer sizes");
     }
-    if (!buffers.length) return error("no buffer sizes given");
-    matrix.buffers = buffers;
-  }
-  if (has("rates")) {
-    const rates: number[] = [];
-    for (const word of list(values("rates"))) {
-      const n = parseCount(word);
-      if (n === undefined) return error(`invalid rate '${word}'`);
-      rates.push(n);
+    if (has("rates")) matrix.rates = [...new Set(listOf(values("rates"), parseCount, "invalid rate 'WORD'", "rates"))];
+    if (has("byte-rates")) {
+      const rates = listOf(values("byte-rates"), (w) => within(parseSize(w), 1), "invalid byte rate 'WORD'", "byte rates");
+      matrix.byteRates = [...new Set(rates)];
+      // Paced by bytes only, unless writes-per-second paces were asked for too.
+      if (!has("rates")) matrix.rates = [];
     }
-    if (!rates.length) return error("no rates given");
-    matrix.rates = [...new Set(rates)];
-  }
-  if (has("byte-rates")) {
-    const rates: number[] = [];
-    for (const word of list(values("byte-rates"))) {
-      const n = parseSize(word);
-      if (n === undefined || n < 1) return error(`invalid byte rate '${word}'`);
-      rates.push(n);
+    const batch = last("batch");
+    if (batch !== undefined) matrix.batch = within(parseCount(batch), 1, 1024) ?? usage(`invalid batch '${batch}' (1 to 1024)`);
+    const streams = last("streams");
+    if (streams !== undefined) {
+      if (streams !== "out" && streams !== "both") usage(`invalid --streams '${streams}' (out or both)`);
+      matrix.streams = streams;
     }
-    if (!rates.length) return error("no byte rates given");
-    matrix.byteRates = [...new Set(rates)];
-    // Paced by bytes only, unless writes-per-second paces were asked for too.
-    if (!has("rates")) matrix.rates = [];
+    const repeats = last("repeats");
+    if (repeats !== undefined) {
+      matrix.repeats = within(parseCount(repeats), 1, 1000) ?? usage(`invalid number of repeats '${repeats}' (1 to 1000)`);
+    }
+    const messages = last("messages");
+    if (messages !== undefined) {
+      const n = within(parseCount(messages), 1) ?? usage(`invalid number of messages '${messages}'`);
+      matrix.maxMessages = compareLimits.maxMessages = n;
+      matrix.minMessages = compareLimits.minMessages = Math.min(matrix.minMessages, n);
+    }
+    if (last("svg") === "") usage("--svg needs a file name");
+    if (values("compare").includes("")) usage("--compare needs a path");
+  } catch (e) {
+    if (e instanceof UsageError) return { kind: "usage-error", message: e.message };
+    throw e;
   }
-  const batch = last("batch");
-  if (batch !== undefined) {
-    const n = parseCount(batch);
-    if (n === undefined || n < 1 || n > 1024) return error(`invalid batch '${batch}' (1 to 1024)`);
-    matrix.batch = n;
-  }
-  const streams = last("streams");
-  if (streams !== undefined) {
-    if (streams !== "out" && streams !== "both") return error(`invalid --streams '${streams}' (out or both)`);
-    matrix.streams = streams;
-  }
-  const repeats = last("repeats");
-  if (repeats !== undefined) {
-    const n = parseCount(repeats);
-    if (n === undefined || n < 1 || n > 1000) return error(`invalid number of repeats '${repeats}' (1 to 1000)`);
-    matrix.repeats = n;
-  }
-  const messages = last("messages");
-  if (messages !== undefined) {
-    const n = parseCount(messages);
-    if (n === undefined || n < 1) return error(`invalid number of messages '${messages}'`);
-    matrix.maxMessages = compareLimits.maxMessages = n;
-    matrix.minMessages = compareLimits.minMessages = Math.min(matrix.minMessages, n);
-  }
-  const svg = last("svg");
-  if (svg !== undefined && svg === "") return error("--svg needs a file name");
   const compare = values("compare");
-  if (compare.some((c) => c === "")) return error("--compare needs a path");
-  const tmpdir = env.TMPDIR && env.TMPDIR.length > 0 ? env.TMPDIR : "/tmp";
   return {
     kind: "run",
     config: {
@@ -221,18 +195,14 @@ export function parseBench(
       quick,
       matrix,
       json: has("json"),
-      svg,
+      svg: last("svg"),
       compare,
       tools: has("tools") || compare.length > 0,
       progress: isTerminal,
-      tmpdir,
+      tmpdir: env.TMPDIR && env.TMPDIR.length > 0 ? env.TMPDIR : "/tmp",
       compareLimits,
     },
   };
-}
-
-function print(fd: number, text: string): void {
-  writeText(fd, text);
 }
 
 export async function runBenchCli(argv0: string, args: string[]): Promise<void> {
@@ -244,11 +214,11 @@ export async function runBenchCli(argv0: string, args: string[]): Promise<void> 
   switch (cli.kind) {
     case "help":
     case "version":
-      print(1, cli.text);
-      process.exit(0);
+      writeText(1, cli.text);
+      process.exit(SYSEXITS.OK);
     case "usage-error":
-      print(2, `${argv0}: ${cli.message}\nTry '${argv0} -h' for more information.\n`);
-      process.exit(EX_USAGE);
+      writeText(2, `${argv0}: ${cli.message}\nTry '${argv0} -h' for more information.\n`);
+      process.exit(SYSEXITS.USAGE);
     case "run": {
       const { runBench } = await import("../bench/run");
       process.exit(await runBench(cli.config));
