@@ -5,7 +5,8 @@ import { Receiver, ReceiveError } from "../relay/receiver";
 import { SysError } from "../sys/errors";
 import { printError } from "./messages";
 import { strerror } from "../sys/libc";
-import { runLoop } from "../relay/loop";
+import { runLoop, type LoopEnd } from "../relay/loop";
+import type { Batch } from "../relay/batch";
 import { Router, type RoutePlan } from "./router";
 import { now, type Instant } from "./clock";
 import { decodeWaitStatus } from "./status";
@@ -44,6 +45,29 @@ export interface SessionResult {
   childLost?: boolean;
 }
 
+/** How the data loop ended, or how the relay failed (a SysError: receive errors are I/O errors, others internal). */
+export type RelayOutcome = { end: LoopEnd } | { failure: "io" | "internal"; message: string };
+
+/**
+ * The data loop over `receiver` for the command of `plan`, until it ends;
+ * the receiver is closed either way. Shared by the dtee command and the
+ * library's relay Worker, so both treat a relay failure alike.
+ */
+export function relayCommand(
+  plan: Pick<SessionPlan, "input" | "pid" | "pidfd" | "wakefd">,
+  receiver: Receiver,
+  deliver: (batch: Batch) => boolean,
+): RelayOutcome {
+  try {
+    return { end: runLoop({ receiver, input: plan.input, pid: plan.pid, pidfd: plan.pidfd, wakefd: plan.wakefd, deliver }) };
+  } catch (e) {
+    if (!(e instanceof SysError)) throw e;
+    return { failure: e instanceof ReceiveError ? "io" : "internal", message: e.message };
+  } finally {
+    receiver.close();
+  }
+}
+
 export function runSession(plan: SessionPlan): SessionResult {
   const router = new Router(plan);
   const timestamps = plan.log !== undefined || plan.tagging?.timestamps === true;
@@ -57,15 +81,14 @@ export function runSession(plan: SessionPlan): SessionResult {
   if (plan.pid > 0) {
     const receiver = new Receiver(plan.input, plan.stdoutAddress, plan.stderrAddress, { timestamps });
     router.setByteSource((index) => receiver.messageBytes(index));
-    try {
-      const end = runLoop({
-        receiver,
-        input: plan.input,
-        pid: plan.pid,
-        pidfd: plan.pidfd,
-        wakefd: plan.wakefd,
-        deliver: (batch) => router.deliver(batch),
-      });
+    const relayed = relayCommand(plan, receiver, (batch) => router.deliver(batch));
+    if ("failure" in relayed) {
+      // As dtee: the relay stops, what arrived so far is kept (cron mode
+      // shows it), the command is left to run, and the status says why.
+      printError(plan.argv0, relayed.message);
+      relayFailure = relayed.failure;
+    } else {
+      const end = relayed.end;
       if (end.kind === "exited") waitStatus = end.status;
       woken = end.kind === "woken";
       if (end.kind === "woken") wakeValue = end.value;
@@ -73,14 +96,6 @@ export function runSession(plan: SessionPlan): SessionResult {
         childLost = true;
         if (end.error) printError(plan.argv0, `waitpid: ${strerror(end.error)}`);
       }
-    } catch (e) {
-      // As dtee: the relay stops, what arrived so far is kept (cron mode
-      // shows it), the command is left to run, and the status says why.
-      if (!(e instanceof SysError)) throw e;
-      printError(plan.argv0, e.message);
-      relayFailure = e instanceof ReceiveError ? "io" : "internal";
-    } finally {
-      receiver.close();
     }
   }
   router.log?.writeExit({

@@ -1,4 +1,4 @@
-// Worker entry of the library: runs dtee's data loop (runLoop over a
+// Worker entry of the library: runs dtee's data loop (relayCommand over a
 // Receiver, tees through dtee's Router) on its own thread, where it may block
 // in poll, and hands the messages to the caller in chunks of many messages:
 // the bytes in a slot of a shared ring, their streams, lengths and receive
@@ -6,12 +6,11 @@
 // not taken enough of the chunks already posted (all the ring's slots), this
 // thread waits (Atomics.wait) and receives nothing, so the command's writes
 // block in the kernel, as with the CLI.
-import { Receiver, ReceiveError, type Batch } from "../relay/receiver";
-import { runLoop } from "../relay/loop";
+import { Receiver, type Batch } from "../relay/receiver";
+import { relayCommand, type RelayOutcome } from "../dtee/session";
 import { Router } from "../dtee/router";
 import { waitForExit } from "../relay/spawn";
 import { libc } from "../sys/libc";
-import { SysError } from "../sys/errors";
 import { CTRL, inFlightCredit, metaLayout, writeNanos, type WorkerPlan, type WorkerMessage, type ChunkLimits } from "./protocol";
 
 declare const self: Worker;
@@ -140,31 +139,23 @@ function relay(plan: WorkerPlan): WorkerMessage {
   let truncated = 0;
   if (chunker) receiver.onIdle = () => chunker.flush();
   const end: WorkerMessage = { kind: "end", teeFailed: false, truncated: 0 };
+  let relayed: RelayOutcome;
   try {
-    const result = runLoop({
-      receiver,
-      input: plan.input,
-      pid: plan.pid,
-      pidfd: plan.pidfd,
-      wakefd: -1,
-      deliver: (batch) => {
-        truncated += batch.truncated;
-        router?.deliver(batch);
-        chunker?.add(batch);
-        return true;
-      },
+    relayed = relayCommand({ ...plan, wakefd: -1 }, receiver, (batch) => {
+      truncated += batch.truncated;
+      router?.deliver(batch);
+      chunker?.add(batch);
+      return true;
     });
-    if (result.kind === "exited") end.waitStatus = result.status;
-  } catch (e) {
-    chunker?.flush();
-    if (!(e instanceof SysError)) throw e;
-    end.relayFailure = { kind: e instanceof ReceiveError ? "io" : "internal", message: e.message };
   } finally {
-    receiver.close();
-    // The input socket is ours to close: from now on the command's writes
-    // fail instead of blocking (only after a relay failure is it still running).
+    // What was collected goes out, even after a failure; then the input
+    // socket is ours to close: from now on the command's writes fail
+    // instead of blocking (only after a relay failure is it still running).
+    chunker?.flush();
     libc.close(plan.input);
   }
+  if ("failure" in relayed) end.relayFailure = { kind: relayed.failure, message: relayed.message };
+  else if (relayed.end.kind === "exited") end.waitStatus = relayed.end.status;
   if (end.waitStatus === undefined && end.relayFailure) {
     try {
       end.waitStatus = waitForExit(plan.pid);
