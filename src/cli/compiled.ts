@@ -1,6 +1,6 @@
 // Entry of the compiled binary: one executable for every tool, which picks
 // its tool from the name it was invoked by (dist/cronty is a link to it).
-import "./early";
+import "../startup/early";
 import { main } from "./main";
 import { SYSEXITS } from "../exit-status";
 

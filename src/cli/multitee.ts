@@ -1,7 +1,7 @@
 // multitee's command line: argv to a MultiteeConfig, help and version.
 import type { ArgsDef } from "citty";
 import { getopt, renderOptions } from "./getopt";
-import { inheritedFds } from "./early";
+import { inheritedFds } from "../startup/early";
 import { VERSION } from "../version";
 import { writeText } from "../sys/write-all";
 import { DEFAULT_BUFFER_SIZE, EXIT, MAX_BUFFER_SIZE, type MultiteeConfig, type Spec, type Verbosity } from "../multitee/config";

@@ -15,7 +15,7 @@
 //
 // Without the option the environment is the caller's, byte for byte.
 import { statPath, isRegularFile, realPath } from "../sys/files";
-import { rawEnviron } from "../raw-process";
+import { rawEnviron } from "../startup/raw-process";
 import { printError } from "./messages";
 import type { DteeConfig } from "./config";
 

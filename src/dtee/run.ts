@@ -5,10 +5,10 @@ import { libc, errno, strerror, strsignal } from "../sys/libc";
 import { P } from "../sys/platform";
 import { SysError } from "../sys/errors";
 import { createTrio, closeFd, type SocketTrio } from "../relay/trio";
-import { inheritedSignals } from "../relay/inherited";
+import { inheritedSignals } from "../startup/inherited";
 import { spawnCommand, openPidfd, waitForExit, ExecError, ForkError } from "../relay/spawn";
 import { toBytes, byteString, type DteeConfig } from "./config";
-import { rawEnv, rawEnviron } from "../raw-process";
+import { rawEnv, rawEnviron } from "../startup/raw-process";
 import { commandEnviron } from "./line-buffering";
 import { printError } from "./messages";
 import { prepareStdio, StdioUnusable } from "./stdio";
@@ -19,7 +19,7 @@ import { dieOfSignal } from "../sys/die-of-signal";
 import { runSession, type SessionPlan, type SessionResult } from "./session";
 import { startSessionWorker } from "./session-worker";
 import { now } from "./clock";
-import { normalJit } from "../relay/loop";
+import { normalJit } from "../startup/runtime";
 import { decodeWaitStatus, shellStatus } from "./status";
 
 /** Signals cron mode catches to flush, report and then die of. */

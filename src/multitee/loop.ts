@@ -5,7 +5,7 @@ import { P } from "../sys/platform";
 import { strerror } from "../sys/libc";
 import { EXIT } from "./config";
 import { PollSet } from "./pollset";
-import { normalJit } from "../relay/loop";
+import { normalJit } from "../startup/runtime";
 import type { Pump } from "./pump";
 import type { Reporter } from "./report";
 

@@ -8,6 +8,7 @@ import { SysError } from "../sys/errors";
 import type { Receiver } from "./receiver";
 import type { Batch } from "./batch";
 import { pollExit, collectExit } from "./spawn";
+import { normalJit } from "../startup/runtime";
 
 export interface LoopParams {
   receiver: Receiver;
@@ -29,15 +30,6 @@ export type LoopEnd =
   | { kind: "stopped" };
 
 const FALLBACK_POLL_MS = 20;
-
-/**
- * The compiled binary starts with a raised JIT threshold (build flag
- * --compile-jit-policy) so run-once start-up code is not compiled; the data
- * loop is the hot path and gets the normal policy back.
- */
-export function normalJit(): void {
-  (Bun as unknown as { unsafe?: { setJITPolicy?: (scale: number) => void } }).unsafe?.setJITPolicy?.(1);
-}
 
 /**
  * The value the waker wrote into the eventfd (dtee: the signal number), or

@@ -2,8 +2,8 @@
 // decodes argv and environ as UTF-8, which turns bytes that are not UTF-8
 // into U+FFFD; dtee must pass file names, commands and the environment on
 // byte for byte, as the C original does.
-import { readSmallFile } from "./sys/read-file";
-import { realPath } from "./sys/files";
+import { readSmallFile } from "../sys/read-file";
+import { realPath } from "../sys/files";
 
 function splitNul(data: Buffer): Buffer[] {
   const parts: Buffer[] = [];
