@@ -5,7 +5,7 @@
 // reported as the dtee command reports them; nothing left open or on disk.
 import { describe, test, expect, beforeAll, afterAll, setDefaultTimeout } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import {
   run,
   output,
@@ -468,17 +468,44 @@ describe("input, environment, directory", () => {
     expect(exit.code).toBe(0);
   });
 
-  test("cwd and env, with the environment passed exactly", async () => {
-    const env = { PATH: process.env.PATH, ONLY: "this one", "WITH SPACE": "kept" };
-    for (const opts of [{}, { cwd: dir }]) {
-      const t = await text(["sh", "-c", "pwd; env | sort"], { tmpdir: sockets, env, ...opts });
-      const lines = t.stdout.split("\n");
-      if ("cwd" in opts) expect(lines[0]).toBe(dir);
-      expect(lines).toContain("ONLY=this one");
+  test("cwd and env, with the environment passed exactly: names that are no shell identifiers, no PWD or OLDPWD added", async () => {
+    const env = { PATH: process.env.PATH, ONLY: "this one", "WITH SPACE": "kept", "WITH-DASH": "kept too", "1DIGIT": "first" };
+    const expected = [`PATH=${process.env.PATH}`, "ONLY=this one", "WITH SPACE=kept", "WITH-DASH=kept too", "1DIGIT=first"].sort();
+    for (const opts of [{}, { cwd: dir }, { stdin: "ignore" as const }, { stdin: "in" }, { cwd: dir, stdin: "in" }]) {
+      const t = await text(["sh", "-c", "pwd"], { tmpdir: sockets, env, ...opts });
+      expect(t.stdout).toBe(`${"cwd" in opts ? dir : process.cwd()}\n`);
+      const e = await text(["env"], { tmpdir: sockets, env, ...opts });
+      expect(e.stdout.split("\n").filter(Boolean).sort()).toEqual(expected);
     }
-    // Without a trampoline the environment is exactly the one given.
-    const t = await text(["env"], { tmpdir: sockets, env });
-    expect(t.stdout.split("\n").filter(Boolean).sort()).toEqual([`PATH=${process.env.PATH}`, "ONLY=this one", "WITH SPACE=kept"].sort());
+    // The caller's PWD and OLDPWD pass as they are, with or without a directory.
+    const withPwd = { ...env, PWD: "/given", OLDPWD: "/before" };
+    for (const opts of [{}, { cwd: dir }]) {
+      const e = await text(["env"], { tmpdir: sockets, env: withPwd, ...opts });
+      expect(e.stdout.split("\n").filter(Boolean).sort()).toEqual([...expected, "PWD=/given", "OLDPWD=/before"].sort());
+    }
+  });
+
+  test("a relative cwd is taken from the caller's directory, a relative command from cwd", async () => {
+    const sub = file("sub");
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, "here.sh"), "#!/bin/sh\necho here; pwd\n");
+    chmodSync(join(sub, "here.sh"), 0o755);
+    const t = await text(["./here.sh"], { tmpdir: sockets, cwd: relative(process.cwd(), sub) });
+    expect(t.stdout).toBe(`here\n${sub}\n`);
+    expect(() => run(["./here.sh"], { tmpdir: sockets, cwd: dir })).toThrow(CommandNotFoundError);
+  });
+
+  test("the stdin pipe is open in the command on fd 0 only", async () => {
+    for (const stdin of ["data", "ignore"] as const) {
+      const t = await text(["ls", "-l", "/proc/self/fd/"], { tmpdir: sockets, stdin });
+      const targets = new Map<string, string>();
+      for (const m of t.stdout.matchAll(/ (\d+) -> (.*)$/gm)) targets.set(m[1]!, m[2]!);
+      if (stdin === "ignore") expect(targets.get("0")).toBe("/dev/null");
+      else expect(targets.get("0")).toMatch(/^pipe:\[\d+\]$/);
+      // Nothing else of ours refers to the same file: 0, 1, 2, and ls's own directory.
+      expect([...targets.entries()].filter(([fd, target]) => target === targets.get("0") && fd !== "0")).toEqual([]);
+      expect([...targets.keys()].filter((fd) => Number(fd) > 2).length).toBeLessThanOrEqual(1);
+    }
   });
 });
 
