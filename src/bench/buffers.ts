@@ -7,7 +7,7 @@ import type { TrioOptions } from "../relay/trio";
 import type { BufferSetting } from "./profiles";
 
 /** createTrio's size for a setting: 0 raises to the system maximum; 1 leaves the default. */
-export function trioSize(setting: BufferSetting): number {
+function trioSize(setting: BufferSetting): number {
   if (setting === "max") return 0;
   if (setting === "default") return 1; // createTrio never lowers a buffer
   return setting;

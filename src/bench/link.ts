@@ -46,13 +46,11 @@ export interface LinkOptions {
   drop: boolean;
 }
 
-export class LinkError extends Error {}
-
 /** Creates the sockets under `dir` (a private directory); `name` keeps runs apart. */
 export function createLink(dir: string, name: string, options: LinkOptions): Link {
   const paths = ["i", "o", "e", "s"].map((s) => `${dir}/${name}${s}`);
   for (const path of paths) {
-    if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw new LinkError(`${path}: ${strerror(P.errno.ENAMETOOLONG)}`);
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw new Error(`${path}: ${strerror(P.errno.ENAMETOOLONG)}`);
   }
   const [inputAddr, outAddr, errAddr, sinkAddr] = paths.map((path) => sockaddrUn(path)) as [
     ReturnType<typeof sockaddrUn>,
@@ -62,7 +60,7 @@ export function createLink(dir: string, name: string, options: LinkOptions): Lin
   ];
   const fds: number[] = [];
   const fail = (what: string): never => {
-    throw new LinkError(`${what}: ${strerror(errno())}`);
+    throw new Error(`${what}: ${strerror(errno())}`);
   };
   const open = (): number => {
     const fd = libc.socket(P.AF_UNIX, P.SOCK_DGRAM | P.SOCK_CLOEXEC, 0);
@@ -99,7 +97,7 @@ export function createLink(dir: string, name: string, options: LinkOptions): Lin
       const one = new Uint8Array(1);
       let queued = 0;
       while (queued < 1000 && (libc.send(drop, one, 1, P.MSG_DONTWAIT) as number) === 1) queued++;
-      if (queued === 1000) throw new LinkError("drop socket: its receiver never fills");
+      if (queued === 1000) throw new Error("drop socket: its receiver never fills");
     }
     return {
       input,

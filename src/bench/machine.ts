@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { arch, cpus, release, totalmem, type } from "node:os";
 import { P } from "../sys/platform";
-import { isCompiled } from "./self";
+import { isCompiled } from "../runtime";
 
 export interface MachineInfo {
   os: string;

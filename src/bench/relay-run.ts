@@ -8,7 +8,7 @@
 import { fstatSync, readFileSync, rmSync } from "node:fs";
 import { libc, cstring, errno, strerror } from "../sys/libc";
 import { P } from "../sys/platform";
-import { createTrio, closeFd, type SocketTrio } from "../relay/trio";
+import { createTrio, closeFd } from "../relay/trio";
 import { spawnCommand, openPidfd } from "../relay/spawn";
 import type { Batch } from "../relay/receiver";
 import { runLoop } from "../relay/loop";
@@ -16,7 +16,7 @@ import { Router } from "../dtee/router";
 import { applyBuffer, trioOptions } from "./buffers";
 import { monotonicNs } from "./clock";
 import { BenchReceiver } from "./bench-receiver";
-import { createLink, LinkError, type Link } from "./link";
+import { createLink, type Link } from "./link";
 import { stateFor } from "./shared-state";
 import { KERNELS, capacity, maxReserve, recordCost, reserve, type KernelModel } from "./sockbuf";
 import type { Profile, BufferSetting } from "./profiles";
@@ -95,17 +95,13 @@ export interface EmulatedBuffer {
   records: number;
 }
 
-function withoutDrop(trio: SocketTrio): Link {
-  return { ...trio, drop: -1, sink: -1 };
-}
-
 /** The kernel's sizes for a setting; sizes it would refuse are held to its largest. */
 function kernelSize(k: KernelModel, setting: BufferSetting): number {
   const asked = typeof setting === "number" ? setting : maxReserve(k);
   return reserve(k, asked) ?? maxReserve(k);
 }
 
-export function emulatedBuffer(k: KernelModel, s: Scenario, addressLength: number): EmulatedBuffer {
+function emulatedBuffer(k: KernelModel, s: Scenario, addressLength: number): EmulatedBuffer {
   const hiwat = kernelSize(k, s.receiveBuffer);
   const mbmax = k.mbmax(hiwat);
   const cost = recordCost(k, s.writeSize, addressLength);
@@ -120,11 +116,9 @@ export function emulatedBuffer(k: KernelModel, s: Scenario, addressLength: numbe
   };
 }
 
-export class RunFailure extends Error {}
-
 function openOutput(path: string): number {
   const fd = libc.open(cstring(path), P.O_WRONLY | P.O_CREAT | P.O_TRUNC | P.O_CLOEXEC, 0o600);
-  if (fd < 0) throw new RunFailure(`${path}: ${strerror(errno())}`);
+  if (fd < 0) throw new Error(`${path}: ${strerror(errno())}`);
   return fd;
 }
 
@@ -133,23 +127,19 @@ export function runOnce(s: Scenario, ctx: RunContext, sequence: number): RunReco
   const reportPath = `${ctx.dir}/producer-${sequence}.json`;
   const p = s.profile;
   const kernel = p.kernel ? KERNELS[p.kernel] : null;
-  let sockets: Link;
-  try {
-    sockets =
-      kernel || !p.senderAddresses
-        ? createLink(ctx.dir, `l${sequence}`, {
-            addresses: p.senderAddresses,
-            connectBack: kernel !== null && s.streams === "out",
-            raiseSendBuffer: kernel !== null,
-            drop: kernel !== null,
-          })
-        : withoutDrop(
-            p.emulated ? createTrio(trioOptions(ctx.dir, s.sendBuffer, s.receiveBuffer)) : createTrio({ tmpdir: ctx.dir }),
-          );
-  } catch (e) {
-    if (e instanceof LinkError) throw new RunFailure(e.message);
-    throw e;
-  }
+  const sockets: Link =
+    kernel || !p.senderAddresses
+      ? createLink(ctx.dir, `l${sequence}`, {
+          addresses: p.senderAddresses,
+          connectBack: kernel !== null && s.streams === "out",
+          raiseSendBuffer: kernel !== null,
+          drop: kernel !== null,
+        })
+      : {
+          ...createTrio(p.emulated ? trioOptions(ctx.dir, s.sendBuffer, s.receiveBuffer) : { tmpdir: ctx.dir }),
+          drop: -1,
+          sink: -1,
+        };
   let outputFd = -1;
   let pidfd = -1;
   // The output sockets are the producer's; ours close once it has them.
@@ -192,17 +182,7 @@ export function runOnce(s: Scenario, ctx: RunContext, sequence: number): RunReco
     const source = receiver;
     router.setByteSource((index) => source.messageBytes(index)); // as runSession wires it
     const sockbuf: SockbufEmulation | undefined =
-      emulation && shared
-        ? {
-            hiwat: emulation.hiwat,
-            mbmax: emulation.mbmax,
-            recordBytes: emulation.recordBytes,
-            recordMbufs: emulation.recordMbufs,
-            sendLimit: emulation.sendLimit,
-            state: shared.path,
-            drop: sockets.drop,
-          }
-        : undefined;
+      emulation && shared ? { ...emulation, state: shared.path, drop: sockets.drop } : undefined;
     const config: ProducerConfig = {
       size: s.writeSize,
       count: s.count,
@@ -244,10 +224,10 @@ export function runOnce(s: Scenario, ctx: RunContext, sequence: number): RunReco
       return ok;
     };
     const end = runLoop({ receiver, input: sockets.input, pid, pidfd, wakefd: -1, deliver });
-    if (end.kind !== "exited") throw new RunFailure("the relay stopped before the producer exited");
+    if (end.kind !== "exited") throw new Error("the relay stopped before the producer exited");
     running = 0;
-    if (end.status !== 0) throw new RunFailure(`the producer failed (wait status ${end.status})`);
-    if (router.ioError) throw new RunFailure("writing the output failed");
+    if (end.status !== 0) throw new Error(`the producer failed (wait status ${end.status})`);
+    if (router.ioError) throw new Error("writing the output failed");
     const producer = JSON.parse(readFileSync(reportPath, "utf8")) as ProducerReport;
     rmSync(reportPath, { force: true });
     const bytesDelivered = fstatSync(outputFd).size;
