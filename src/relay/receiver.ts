@@ -42,6 +42,15 @@ export interface ReceiverOptions {
 const NAME_SLOT = 128;
 
 
+/** Entry `index` of an iovec list kept as 32-bit words: base address (low, high) and length. */
+function setIovec(list: Uint32Array, index: number, low: number, high: number, length: number): void {
+  const w = index * 4;
+  list[w] = low;
+  list[w + 1] = high;
+  list[w + 2] = length;
+  list[w + 3] = 0;
+}
+
 export class Receiver {
   readonly batch: Batch;
   private readonly slots: number;
@@ -194,26 +203,12 @@ export class Receiver {
       const hiw = this.slotHigh[i]!;
       b.allSlot[allCount] = i;
       b.allStream[allCount] = stream;
-      const a = allCount * 4;
-      all[a] = lo;
-      all[a + 1] = hiw;
-      all[a + 2] = len;
-      all[a + 3] = 0;
+      setIovec(all, allCount, lo, hiw, len);
       if (stream === STDOUT) {
-        const o = outCount * 4;
-        out[o] = lo;
-        out[o + 1] = hiw;
-        out[o + 2] = len;
-        out[o + 3] = 0;
-        outCount++;
+        setIovec(out, outCount++, lo, hiw, len);
         outBytes += len;
       } else {
-        const o = errCount * 4;
-        err[o] = lo;
-        err[o + 1] = hiw;
-        err[o + 2] = len;
-        err[o + 3] = 0;
-        errCount++;
+        setIovec(err, errCount++, lo, hiw, len);
         errBytes += len;
       }
       if (stream !== lastStream) {
