@@ -8,7 +8,7 @@ import { formatBytes, formatCount, formatMiBps, formatPercent, formatSizeShort }
 type Align = "l" | "r";
 
 /** Plain columns separated by two spaces; blank rows (null) become separators. */
-export function renderColumns(
+function renderColumns(
   headers: readonly string[],
   align: readonly Align[],
   rows: readonly (readonly string[] | null)[],
@@ -30,21 +30,13 @@ function bufferSize(n: number): string {
   return formatSizeShort(n);
 }
 
-function buffers(r: BenchResult): string {
-  return `${bufferSize(r.sendBuffer)}/${bufferSize(r.receiveBuffer)}`;
-}
-
 /** The pace column: writes/s, or the bytes/s it was made from, or max. */
 function pace(r: BenchResult): string {
   if (r.byteRate) return `${formatSizeShort(r.byteRate)}B/s`;
   return r.rate > 0 ? formatCount(r.rate) : "max";
 }
 
-function range(min: number, max: number): string {
-  return `${formatMiBps(min)}-${formatMiBps(max)}`;
-}
-
-export function resultRows(results: readonly BenchResult[], paced: boolean): (string[] | null)[] {
+function resultRows(results: readonly BenchResult[], paced: boolean): (string[] | null)[] {
   const rows: (string[] | null)[] = [];
   let last = "";
   for (const r of results) {
@@ -56,13 +48,13 @@ export function resultRows(results: readonly BenchResult[], paced: boolean): (st
       first ? r.profile : "",
       first ? r.whenFull : "",
       formatBytes(r.writeSize),
-      buffers(r),
+      `${bufferSize(r.sendBuffer)}/${bufferSize(r.receiveBuffer)}`,
       ...(paced ? [pace(r)] : []),
       formatCount(r.messagesPerRun),
       formatCount(r.writesPerSecond.median),
       formatCount(r.messagesPerSecond.median),
       formatMiBps(r.bytesPerSecond.median),
-      range(r.bytesPerSecond.min, r.bytesPerSecond.max),
+      `${formatMiBps(r.bytesPerSecond.min)}-${formatMiBps(r.bytesPerSecond.max)}`,
       formatPercent(r.lossRatio),
       formatCount(r.messagesLost),
       formatCount(r.writeErrors),
@@ -73,9 +65,9 @@ export function resultRows(results: readonly BenchResult[], paced: boolean): (st
 }
 
 /** Why what was lost was lost, in the table's words. */
-export function notesOf(r: BenchResult): string[] {
+function notesOf(r: BenchResult): string[] {
   const notes: string[] = [];
-  const fullBuffer = r.messagesLostBufferFull ?? 0;
+  const fullBuffer = r.messagesLostBufferFull;
   if (r.unsupported) notes.push("unsupported");
   if (r.messagesIgnored) notes.push(`${formatCount(r.messagesIgnored)} ignored: no sender address`);
   if (r.writesTruncated) notes.push(`${formatCount(r.writesTruncated)} cut`);
@@ -115,8 +107,7 @@ export function renderResults(results: readonly BenchResult[]): string {
   return renderColumns(headers, align, resultRows(results, paced));
 }
 
-export function renderComparisons(comparisons: readonly Comparison[]): string {
-  if (comparisons.length === 0) return "";
+function renderComparisons(comparisons: readonly Comparison[]): string {
   const names = comparisons[0]!.commands.map((c) => c.name);
   const headers = ["write", "writes", ...names];
   const rows = comparisons.map((cmp) => [
@@ -137,7 +128,7 @@ export function renderComparisons(comparisons: readonly Comparison[]): string {
  * datagrams of each size fit), why a row is unsupported, and the page's
  * other warnings.
  */
-export function renderProfileNotes(doc: BenchDocument): string {
+function renderProfileNotes(doc: BenchDocument): string {
   const lines: string[] = [];
   const seen = new Set<string>();
   for (const r of doc.results) {
@@ -146,9 +137,13 @@ export function renderProfileNotes(doc: BenchDocument): string {
     const p = doc.profiles.find((x) => x.name === r.profile);
     const e = r.emulatedBuffer;
     if (e) {
-      const held = doc.results
-        .filter((x) => x.profile === r.profile && x.bufferSetting === r.bufferSetting && x.emulatedBuffer)
-        .map((x) => `${formatSizeShort(x.writeSize)}: ${x.emulatedBuffer!.records}`);
+      // By write size once, however many paces ran at it.
+      const bySize = new Map<number, number>();
+      for (const x of doc.results) {
+        if (x.profile === r.profile && x.bufferSetting === r.bufferSetting && x.emulatedBuffer)
+          bySize.set(x.writeSize, x.emulatedBuffer.records);
+      }
+      const held = [...bySize].map(([size, records]) => `${formatSizeShort(size)}: ${records}`);
       lines.push(
         `${r.profile}: ${e.system} receive buffer emulated: sb_hiwat ${formatBytes(e.hiwat)}, sb_mbmax ${formatBytes(e.mbmax)}, ` +
           `writes above ${formatBytes(e.sendLimit)} fail (EMSGSIZE); datagrams it holds by write size: ${held.join(", ")}` +
