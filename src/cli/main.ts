@@ -49,7 +49,7 @@ async function runDteeCli(argv0: string, args: string[], cronty: boolean): Promi
     case "help":
     case "version":
       writeStdout(cli.text, "latin1");
-      process.exit(0);
+      process.exit(EX.OK);
     case "no-command":
       writeStdout(cli.text, "latin1");
       process.exit(EX.USAGE);

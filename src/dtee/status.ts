@@ -1,6 +1,7 @@
 // Wait statuses: decoding them and passing them on to our own caller.
 import { libc, strsignal } from "../sys/libc";
 import { P } from "../sys/platform";
+import { signalExitStatus } from "../exit-status";
 
 export interface Termination {
   /** Exit status, when the command exited. */
@@ -18,7 +19,7 @@ export function decodeWaitStatus(status: number): Termination {
 
 /** The shell's view of a termination: the status, or 128 + signal. */
 export function shellStatus(t: Termination): number {
-  return t.signal !== undefined ? 128 + t.signal : t.code!;
+  return t.signal !== undefined ? signalExitStatus(t.signal) : t.code!;
 }
 
 export function describeTermination(t: Termination): string {
