@@ -3,7 +3,7 @@
 // and `dd ... | tee FILE` / `dd ... | multitee 0-1,3 3>FILE` when those are
 // installed. Timed from outside (start-up included), so every contender
 // pays the same costs; reported as rates and as ratios to this dtee.
-import { statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { summarize, type Stat } from "./accounting";
 import { monotonicNs } from "./clock";
 import { messagesFor, type WriteBudget } from "./matrix";
@@ -13,7 +13,7 @@ import { formatBytes } from "./units";
 
 export interface Contender {
   name: string;
-  /** "ceiling": bench/throughput.ts's receiver that only discards (never in dtee-bench's own runs). */
+  /** "ceiling": bench/throughput.ts's receiver that only discards, writing no file (never in dtee-bench's own runs). */
   kind: "self" | "dtee" | "tee" | "multitee" | "ceiling";
   /** The program that runs (for the record). */
   program: string;
@@ -58,12 +58,21 @@ export function dteeContender(name: string, kind: Contender["kind"], argv: reado
 
 /** This dtee, the --compare ones, then tee and multitee where installed (`tools`). */
 export function findContenders(self: readonly string[], others: readonly string[], tools: boolean): Contender[] {
-  const list = [dteeContender("dtee (this)", "self", self), ...others.map((path) => dteeContender(path, "dtee", [path]))];
-  const tee = tools ? Bun.which("tee") : null;
+  return [
+    dteeContender("dtee (this)", "self", self),
+    ...others.map((path) => dteeContender(path, "dtee", [path])),
+    ...(tools ? toolContenders() : []),
+  ];
+}
+
+/** `dd ... | tee FILE` and `dd ... | multitee 0-1,3 3>FILE`, for those installed. */
+export function toolContenders(): Contender[] {
+  const list: Contender[] = [];
+  const tee = Bun.which("tee");
   if (tee) {
     list.push({ name: "tee", kind: "tee", program: tee, command: (dd, file) => `${dd} | ${shellQuote(tee)} ${shellQuote(file)} >/dev/null` });
   }
-  const multitee = tools ? Bun.which("multitee") : null;
+  const multitee = Bun.which("multitee");
   if (multitee) {
     list.push({
       name: "multitee",
@@ -88,17 +97,16 @@ interface CommandRun {
   ok: boolean;
 }
 
-function runCommand(command: string, file: string): CommandRun {
+/** One run of `c`; `written` is what dd writes, all of which a ceiling that writes no file is credited with when it succeeds. */
+function runCommand(c: Contender, command: string, file: string, written: number): CommandRun {
+  // Gone before the run, so a command that never creates it is not credited with the last one's output.
+  rmSync(file, { force: true });
   const t0 = monotonicNs();
   const r = Bun.spawnSync(["/bin/sh", "-c", command], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   const ns = monotonicNs() - t0;
-  let delivered = 0;
-  try {
-    delivered = statSync(file).size;
-  } catch {
-    delivered = 0;
-  }
-  return { ns, delivered, ok: r.exitCode === 0 };
+  const ok = r.exitCode === 0;
+  if (c.kind === "ceiling") return { ns, delivered: ok ? written : 0, ok };
+  return { ns, delivered: existsSync(file) ? statSync(file).size : 0, ok };
 }
 
 export async function runComparisons(
@@ -118,7 +126,7 @@ export async function runComparisons(
       const label = `${c.name}, ${formatBytes(size)} writes`;
       const seconds = await repeat(o.repeats, (warmup) => {
         progress.step(warmup ? `${label}: warm-up` : `${label}: run ${runs.length + 1}/${o.repeats}`);
-        const r = runCommand(command, file);
+        const r = runCommand(c, command, file, n * size);
         if (!warmup) runs.push(r);
         return r.ns;
       });

@@ -107,7 +107,8 @@ export function renderResults(results: readonly BenchResult[]): string {
   return renderColumns(headers, align, resultRows(results, paced));
 }
 
-function renderComparisons(comparisons: readonly Comparison[]): string {
+/** The whole-command table: a row per write size, a column per command. */
+export function renderComparisons(comparisons: readonly Comparison[]): string {
   const names = comparisons[0]!.commands.map((c) => c.name);
   const headers = ["write", "writes", ...names];
   const rows = comparisons.map((cmp) => [
