@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import type { BenchDocument } from "../src/bench/document";
 import type { BenchResult } from "../src/bench/accounting";
 import { formatBytes, formatCount, formatPercent } from "../src/bench/units";
+import { SYSEXITS } from "../src/exit-status";
 
 const root = resolve(import.meta.dir, "..");
 const args = process.argv.slice(2);
@@ -21,7 +22,7 @@ const bench = target === "dist" ? [join(root, "dist", "dtee-bench")] : [process.
 
 function run(words: string[]): BenchDocument {
   const r = spawnSync(bench[0]!, [...bench.slice(1), ...words, "-r", repeats, "--json"], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`dtee-bench ${words.join(" ")}: exit ${r.status}: ${r.stderr}`);
+  if (r.status !== SYSEXITS.OK) throw new Error(`dtee-bench ${words.join(" ")}: exit ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout) as BenchDocument;
 }
 

@@ -7,6 +7,7 @@
 import { join, resolve } from "node:path";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { SYSEXITS } from "../src/exit-status";
 
 const root = resolve(import.meta.dir, "..");
 const useDist = process.argv.includes("dist");
@@ -37,6 +38,8 @@ async function peakRss(argv: string[], expectedExit: number): Promise<number> {
 }
 
 const MB = 1 << 20;
+/** The status cronty's command ends with (cronty passes it on), so the spool is shown. */
+const COMMAND_STATUS = 1;
 const cases: [string, string[], number][] = []; // name, argv, expected exit
 for (const [bs, label] of [
   [65536, "64 KiB writes"],
@@ -48,16 +51,16 @@ for (const [bs, label] of [
     cases.push([
       `dtee -O file, ${label}, ${total / MB} MiB`,
       [...tool("dtee"), "-O", join(work, "out"), "dd", "if=/dev/zero", `bs=${bs}`, `count=${count}`, "status=none"],
-      0,
+      SYSEXITS.OK,
     ]);
   }
 }
 for (const total of [1 * MB, 300 * MB]) {
   cases.push([
     `cronty (spooled), 64 KiB writes, ${total / MB} MiB`,
-    // Exit 1 so the spool is shown: every byte goes through the spool file.
-    [...tool("cronty"), "sh", "-c", `dd if=/dev/zero bs=65536 count=${total / 65536} status=none; exit 1`],
-    1,
+    // A failing command, so the spool is shown: every byte goes through the spool file.
+    [...tool("cronty"), "sh", "-c", `dd if=/dev/zero bs=65536 count=${total / 65536} status=none; exit ${COMMAND_STATUS}`],
+    COMMAND_STATUS,
   ]);
 }
 

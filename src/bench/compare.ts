@@ -4,6 +4,7 @@
 // installed. Timed from outside (start-up included), so every contender
 // pays the same costs; reported as rates and as ratios to this dtee.
 import { existsSync, rmSync, statSync } from "node:fs";
+import { SYSEXITS } from "../exit-status";
 import { summarize, type Stat } from "./accounting";
 import { monotonicNs } from "./clock";
 import { messagesFor, type WriteBudget } from "./matrix";
@@ -104,7 +105,7 @@ function runCommand(c: Contender, command: string, file: string, written: number
   const t0 = monotonicNs();
   const r = Bun.spawnSync(["/bin/sh", "-c", command], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   const ns = monotonicNs() - t0;
-  const ok = r.exitCode === 0;
+  const ok = r.exitCode === SYSEXITS.OK;
   if (c.kind === "ceiling") return { ns, delivered: ok ? written : 0, ok };
   return { ns, delivered: existsSync(file) ? statSync(file).size : 0, ok };
 }
