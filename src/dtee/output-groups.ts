@@ -28,6 +28,8 @@ export class OutputUnit {
   constructor(
     readonly sink: Sink,
     readonly members: readonly StreamMask[],
+    /** The outputs' own sinks, one per member (the unit writes through the first). */
+    readonly memberSinks: readonly Sink[] = [sink],
   ) {
     const overlap = members.reduce((seen, m) => (seen === -1 || seen & m ? -1 : seen | m), 0);
     this.onceEach = overlap === BOTH_STREAMS;
@@ -94,18 +96,19 @@ function fileIdentity(fd: number): string | undefined {
  * first output's descriptor.
  */
 export function groupBySharedFile(targets: readonly OutputTarget[]): OutputUnit[] {
-  const byFile = new Map<string, { sink: Sink; members: StreamMask[] }>();
-  const order: { sink: Sink; members: StreamMask[] }[] = [];
+  const byFile = new Map<string, { sink: Sink; members: StreamMask[]; sinks: Sink[] }>();
+  const order: { sink: Sink; members: StreamMask[]; sinks: Sink[] }[] = [];
   for (const t of targets) {
     const id = fileIdentity(t.sink.fd);
     const existing = id === undefined ? undefined : byFile.get(id);
     if (existing) {
       existing.members.push(t.streams);
+      existing.sinks.push(t.sink);
       continue;
     }
-    const entry = { sink: t.sink, members: [t.streams] };
+    const entry = { sink: t.sink, members: [t.streams], sinks: [t.sink] };
     if (id !== undefined) byFile.set(id, entry);
     order.push(entry);
   }
-  return order.map((e) => new OutputUnit(e.sink, e.members));
+  return order.map((e) => new OutputUnit(e.sink, e.members, e.sinks));
 }

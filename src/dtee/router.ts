@@ -147,9 +147,14 @@ export class Router {
     return !(this.brokenPipe && this.stopOnBrokenPipe);
   }
 
-  /** stdout and stderr are one file and no output file joins them: the plain 2>&1 case. */
+  /**
+   * Our stdout and stderr on one file and no output file joins them (the
+   * plain 2>&1 case): the terminal side keeps that order itself. A unit of
+   * our stdout and an -e file is not this pair.
+   */
   private isStdioPair(unit: OutputUnit): boolean {
-    return unit.members.length === 2 && unit.members[0] === STDOUT && unit.members[1] === STDERR;
+    const s = unit.memberSinks;
+    return s.length === 2 && s[0] === this.out && s[1] === this.err;
   }
 
   /** Our stdout and stderr (or the spool), in arrival order. */

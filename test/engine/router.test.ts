@@ -198,18 +198,14 @@ describe("outputs that are one file (output-groups.ts)", () => {
       recorder.close();
     }
   });
-  // BUG (found here, src/dtee/router.ts): our stdout appended to a regular
-  // file that is also an -e output (stderr elsewhere) gets a batch's stdout
-  // messages before its stderr ones. groupBySharedFile makes one unit of
-  // stdout's sink and the -e file, members [STDOUT, STDERR]; isStdioPair()
-  // takes that for the plain 2>&1 pair (our stdout and stderr), so the
-  // terminal side stays out of the units, and as the file is regular the
-  // batch is not written run by run: stdout gets "a", "c", then the -e unit
-  // writes "b". dtee writes message by message: "abc". End to end (2 of 3
-  // runs here, when the three writes arrive in one batch):
+  // Found here (fixed in src/dtee/router.ts): our stdout appended to a
+  // regular file that is also an -e output got a batch's stdout messages
+  // before its stderr ones, because a unit of stdout's sink and the -e file
+  // was taken for the plain 2>&1 pair. End to end, when the three writes
+  // arrive in one batch:
   //   : > f; dtee -e f sh -c 'echo a; echo b >&2; echo c' >> f 2>/dev/null; cat f
-  // prints a, c, b. `test.failing` until router.ts is fixed; then make it `test`.
-  test.failing("BUG: -e f with our stdout appended to f: f holds the messages in arrival order", () => {
+  // printed a, c, b; dtee prints a, b, c.
+  test("-e f with our stdout appended to f: f holds the messages in arrival order", () => {
     const recorder = new WriteRecorder(["stderr"]);
     const stdoutFd = openOutputFile(scratch.path("bug-e"), "append");
     const fileFd = openOutputFile(scratch.path("bug-e"), "append");
