@@ -6,23 +6,19 @@
 //
 //   bun bench/pipes.ts [--repeats 5] [--sizes 1,512,4096,65536] [--readers cat,dd4k]
 //                      [--candidate PATH]   (another dtee build, e.g. before a change)
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { root, option, scratchDirectory, buildC, interleaved, cell } from "./side-by-side";
+import { root, option, commonOptions, scratchDirectory, buildC, interleaved, cell } from "./side-by-side";
 
-const repeats = Number(option("--repeats", "5"));
-const sizes = option("--sizes", "1,512,4096,65536").split(",").map(Number);
+const { repeats, sizes, candidate, native } = commonOptions();
 const readers = option("--readers", "cat,dd4k").split(",");
-const candidate = option("--candidate", "");
 // Writes per run: about a second for native dtee.
 const COUNTS: Record<number, number> = { 1: 100_000, 512: 100_000, 4096: 60_000, 65536: 10_000 };
 
 const scratch = scratchDirectory("dtee-pipes-");
 const producer = buildC("alternate", scratch.dir);
 const file = join(scratch.dir, "combined");
-const native = process.env.DTEE_NATIVE ?? "";
 const contenders: { name: string; path: string }[] = [];
-if (native && existsSync(native)) contenders.push({ name: "native dtee 1.1.3", path: native });
+if (native) contenders.push({ name: "native dtee 1.1.3", path: native });
 contenders.push({ name: "dtee (compiled)", path: join(root, "dist/dtee") });
 if (candidate) contenders.push({ name: `candidate ${candidate}`, path: candidate });
 

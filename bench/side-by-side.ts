@@ -17,6 +17,17 @@ export function option(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
 
+/** The options every side-by-side script takes, and native dtee's path (DTEE_NATIVE, if it exists). */
+export function commonOptions(): { repeats: number; sizes: number[]; candidate: string; native: string | undefined } {
+  const native = process.env.DTEE_NATIVE;
+  return {
+    repeats: Number(option("--repeats", "5")),
+    sizes: option("--sizes", "1,512,4096,65536").split(",").map(Number),
+    candidate: option("--candidate", ""),
+    native: native && existsSync(native) ? native : undefined,
+  };
+}
+
 /** A scratch directory in memory (tmpfs) when there is one, so disk writeback does not drown the relay's cost; DTEE_BENCH_DIR overrides. */
 export function scratchDirectory(prefix: string): { dir: string; remove: () => void } {
   const base = process.env.DTEE_BENCH_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());

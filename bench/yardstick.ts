@@ -7,20 +7,16 @@
 // relay with 32 slots.
 //
 //   bun bench/yardstick.ts [--repeats 5] [--sizes 1,512,4096,65536] [--candidate PATH]
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { root, option, scratchDirectory, buildC, interleaved, cell } from "./side-by-side";
+import { root, commonOptions, scratchDirectory, buildC, interleaved, cell } from "./side-by-side";
 
-const repeats = Number(option("--repeats", "5"));
-const sizes = option("--sizes", "1,512,4096,65536").split(",").map(Number);
-const candidate = option("--candidate", "");
+const { repeats, sizes, candidate, native } = commonOptions();
 // Writes per run: about a second for the C relay.
 const COUNTS: Record<number, number> = { 1: 1_000_000, 512: 500_000, 4096: 200_000, 65536: 30_000 };
 
 const scratch = scratchDirectory("dtee-yardstick-");
 const relay = buildC("relay", scratch.dir);
 const file = join(scratch.dir, "out");
-const native = process.env.DTEE_NATIVE ?? "";
 
 const contenders: { name: string; command: string }[] = [
   { name: "C relay, 32 slots", command: `${relay} -s 32` },
@@ -28,7 +24,7 @@ const contenders: { name: string; command: string }[] = [
   { name: "dtee for Bun (compiled)", command: join(root, "dist/dtee") },
 ];
 if (candidate) contenders.push({ name: `candidate ${candidate}`, command: candidate });
-if (native && existsSync(native)) contenders.push({ name: "native dtee 1.1.3", command: native });
+if (native) contenders.push({ name: "native dtee 1.1.3", command: native });
 
 console.log(`# X -O FILE dd bs=SIZE >/dev/null; median ms of ${repeats} interleaved runs (ratio: the 32-slot C relay's time / this one's, > 1 is faster); ${new Date().toISOString()}`);
 console.log(`| write size | ${contenders.map((c) => c.name).join(" | ")} |`);
