@@ -8,8 +8,8 @@
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { readdirSync, mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { prefix, tempDir, COMPILED, ROOT, skipTitle, type ToolName } from "../support/helpers";
-import { runTool, Rng, looksLikeCrash, figure } from "../support/reliability-common";
+import { prefix, tempDir, COMPILED, ROOT, skipTitle, runTool, type ToolName } from "../support/helpers";
+import { Rng, looksLikeCrash, figure } from "../support/reliability-common";
 import { parseDtee, type DteeCli } from "../../src/cli/dtee";
 import { model, modelParse, comparable, wildArgs, runnableArgs, specModel, wildSpec, type Model } from "../support/fuzz-model";
 
@@ -241,7 +241,7 @@ describe.skipIf(!HAVE_MULTITEE)(skipTitle("multitee: malformed specs and options
   ];
   test(`${badSpecs.length} malformed specs: 'bad spec' naming it, status 1, nothing written`, async () => {
     for (const spec of badSpecs) {
-      const r = await runTool("multitee", ["0-1", spec], { stdin: Buffer.from("data\n"), timeoutMs: 15_000 });
+      const r = await runTool("multitee", ["0-1", spec], { input: "data\n", timeoutMs: 15_000 });
       const err = r.stderr.toString();
       const label = JSON.stringify(spec);
       expect({ label, status: r.status, stdout: r.stdout.toString(), crash: looksLikeCrash(err) }).toEqual({ label, status: 1, stdout: "", crash: false });
@@ -269,7 +269,7 @@ describe.skipIf(!HAVE_MULTITEE)(skipTitle("multitee: malformed specs and options
   ];
   test(`${badOptions.length} malformed options: exact message, status 1`, async () => {
     for (const [args, message] of badOptions) {
-      const r = await runTool("multitee", args, { stdin: Buffer.from("data\n"), timeoutMs: 15_000 });
+      const r = await runTool("multitee", args, { input: "data\n", timeoutMs: 15_000 });
       const label = JSON.stringify(args);
       // -q means quiet: even usage errors are not printed.
       const want = message === "" ? "" : `${M()}: ${message}\n${hint()}`;
@@ -279,12 +279,12 @@ describe.skipIf(!HAVE_MULTITEE)(skipTitle("multitee: malformed specs and options
 
   test("bad buffer sizes and descriptors that are not open: one clear line, status 1, nothing written", async () => {
     for (const args of [["-bx", "0-1"], ["-b0", "0-1"], ["-b-1", "0-1"], ["-b99999999999", "0-1"], ["-b1.5", "0-1"]]) {
-      const r = await runTool("multitee", args, { stdin: Buffer.from("data\n"), timeoutMs: 15_000 });
+      const r = await runTool("multitee", args, { input: "data\n", timeoutMs: 15_000 });
       expect([r.status, r.stdout.toString()]).toEqual([1, ""]);
       expect(r.stderr.toString()).toMatch(new RegExp(`^${M().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: invalid buffer size '[^\n]*'[^\n]*\n${hint().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`));
     }
     for (const [args, fd] of [[["0-1,9"], 9], [["7-1"], 7], [["0-1", "0:1,4000"], 4000]] as const) {
-      const r = await runTool("multitee", [...args], { stdin: Buffer.from("data\n"), timeoutMs: 15_000 });
+      const r = await runTool("multitee", [...args], { input: "data\n", timeoutMs: 15_000 });
       expect([r.status, r.stdout.toString()]).toEqual([1, ""]);
       expect(r.stderr.toString()).toMatch(new RegExp(`^[^\n]*: descriptor ${fd} is not open[^\n]*\n$`));
     }
@@ -392,7 +392,7 @@ describe.skipIf(!HAVE_MULTITEE)(skipTitle("multitee: seeded fuzz of the spec and
         }
       }
       const cli = parseMultitee(M, args);
-      const r = await runTool("multitee", args, { stdin: Buffer.from(input), timeoutMs: 15_000 });
+      const r = await runTool("multitee", args, { input, timeoutMs: 15_000 });
       const out = r.stdout.toString();
       const err = r.stderr.toString();
       const label = { n, args };

@@ -15,7 +15,6 @@
 // (CI's `npm ci` fills it); DTEE_TEST_NPM=0 skips them. They run with the
 // script entry points only, not again with DTEE_TEST_TARGET=dist.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import {
   accessSync,
   constants,
@@ -32,7 +31,7 @@ import {
 } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { BUN, COMPILED, ROOT } from "../support/helpers";
+import { BUN, COMPILED, ROOT, runSync, start, type RunResult } from "../support/helpers";
 
 const TOOLS = ["dtee", "cronty", "multitee", "dtee-bench", "dtee-replay"] as const;
 const VERSION: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
@@ -45,8 +44,8 @@ interface Result {
   out: Buffer;
 }
 
-function result(r: SpawnSyncReturns<Buffer>): Result {
-  if (r.error) throw r.error;
+/** A run's result with its output as latin1 text (and stdout's bytes). */
+function result(r: RunResult): Result {
   return {
     status: r.status,
     signal: r.signal,
@@ -58,15 +57,7 @@ function result(r: SpawnSyncReturns<Buffer>): Result {
 
 /** A shell script run with an exact environment (env -i) so raw bytes can be built with printf. */
 function shExact(script: string, env: Record<string, string>, opts: { cwd?: string; input?: string; timeout?: number } = {}): Result {
-  return result(
-    spawnSync("/bin/sh", ["-c", script], {
-      env,
-      cwd: opts.cwd,
-      input: opts.input ?? "",
-      timeout: opts.timeout ?? 60_000,
-      maxBuffer: 1 << 26,
-    }),
-  );
+  return result(runSync(["/bin/sh", "-c", script], { env, envExact: true, cwd: opts.cwd, input: opts.input, timeoutMs: opts.timeout }));
 }
 
 function mkTemp(prefix: string): string {
@@ -78,11 +69,12 @@ function mkTemp(prefix: string): string {
 
 /** Whether a private mount namespace with a tmpfs over the checkout can be made here. */
 function canHideCheckout(): boolean {
-  const r = spawnSync("unshare", ["-rm", "sh", "-c", 'mount -t tmpfs none "$0" && ! test -e "$0/package.json"', ROOT], {
-    stdio: "ignore",
-    timeout: 10_000,
-  });
-  return r.status === 0;
+  try {
+    const argv = ["unshare", "-rm", "sh", "-c", 'mount -t tmpfs none "$0" && ! test -e "$0/package.json"', ROOT];
+    return runSync(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore", timeoutMs: 10_000 }).status === 0;
+  } catch {
+    return false; // no unshare, or it hung: the checkout stays visible
+  }
 }
 
 describe("standalone binary, copied where no source tree exists", () => {
@@ -105,7 +97,7 @@ describe("standalone binary, copied where no source tree exists", () => {
         cpSync(join(ROOT, entry), join(clone, entry), { recursive: true });
       }
       symlinkSync(join(ROOT, "node_modules"), join(clone, "node_modules"));
-      const build = spawnSync(BUN, ["run", "scripts/build.ts"], { cwd: clone, encoding: "utf8", timeout: 300_000 });
+      const build = runSync([BUN, "run", "scripts/build.ts"], { cwd: clone, timeoutMs: 300_000 });
       if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
       cpSync(join(clone, "dist", "dtee"), join(install, "dtee"));
       rmSync(clone, { recursive: true, force: true });
@@ -124,16 +116,7 @@ describe("standalone binary, copied where no source tree exists", () => {
   }
 
   function runTool(argv: string[], opts: { input?: string; timeout?: number } = {}): Result {
-    const [cmd, ...args] = wrap(argv);
-    return result(
-      spawnSync(cmd!, args, {
-        cwd: install,
-        input: opts.input ?? "",
-        env: { ...process.env, TMPDIR: install },
-        timeout: opts.timeout ?? 60_000,
-        maxBuffer: 1 << 26,
-      }),
-    );
+    return result(runSync(wrap(argv), { cwd: install, input: opts.input, env: { TMPDIR: install }, timeoutMs: opts.timeout }));
   }
 
   test("the copy is a single file with links, and nothing of the build tree is left", () => {
@@ -157,13 +140,14 @@ describe("standalone binary, copied where no source tree exists", () => {
     const outFile = join(install, "sig.out");
     const errFile = join(install, "sig.err");
     const pidFile = join(install, "sig.pid");
-    const proc = Bun.spawn(wrap(["./cronty", "sh", "-c", `echo $$ > ${pidFile}; echo out; echo err >&2; exec sleep 30`]), {
+    const run = start(wrap(["./cronty", "sh", "-c", `echo $$ > ${pidFile}; echo out; echo err >&2; exec sleep 30`]), {
       cwd: install,
       stdin: "ignore",
-      stdout: Bun.file(outFile),
-      stderr: Bun.file(errFile),
-      env: { ...process.env, TMPDIR: install },
+      stdout: { path: outFile },
+      stderr: { path: errFile },
+      env: { TMPDIR: install },
     });
+    const proc = run.proc;
     try {
       const start = Date.now();
       while (!(existsSync(errFile) && readFileSync(errFile, "utf8").includes("err\n"))) {
@@ -171,8 +155,8 @@ describe("standalone binary, copied where no source tree exists", () => {
         await Bun.sleep(10);
       }
       proc.kill("SIGTERM");
-      await proc.exited;
-      expect(proc.signalCode).toBe("SIGTERM");
+      const r = await run.done;
+      expect([r.signal, r.timedOut]).toEqual(["SIGTERM", false]);
       expect(readFileSync(outFile, "utf8")).toBe("out\n");
       expect(readFileSync(errFile, "utf8")).toBe("err\n./cronty: received signal 15: Terminated\n");
     } finally {
@@ -256,11 +240,11 @@ describe.skipIf(!NPM_TESTS)(NPM_TESTS ? "npm package without Bun" : `npm package
 
   function npm(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Result {
     return result(
-      spawnSync(NPM!, args, {
+      runSync([NPM!, ...args], {
         cwd: opts.cwd ?? work,
         env: { ...baseEnv(), PATH: NODE_PATH, npm_config_update_notifier: "false", ...opts.env },
-        timeout: 300_000,
-        maxBuffer: 1 << 26,
+        envExact: true,
+        timeoutMs: 300_000,
       }),
     );
   }
@@ -272,7 +256,7 @@ describe.skipIf(!NPM_TESTS)(NPM_TESTS ? "npm package without Bun" : `npm package
 
   beforeAll(() => {
     work = mkTemp("dtee-npm-");
-    expect(spawnSync("/bin/sh", ["-c", "command -v bun"], { env: { PATH: NODE_PATH } }).status).not.toBe(0);
+    expect(runSync(["/bin/sh", "-c", "command -v bun"], { env: { PATH: NODE_PATH }, envExact: true }).status).not.toBe(0);
     const pack = npm(["pack", "--pack-destination", work, ROOT]);
     if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.stderr}`);
     tarball = join(work, `dtee-${VERSION}.tgz`);
@@ -387,14 +371,7 @@ describe.skipIf(!NPM_TESTS)(NPM_TESTS ? "npm package without Bun" : `npm package
 
   test("bunx --package TARBALL (Bun users)", () => {
     const bunx = (args: string[], input?: string) =>
-      result(
-        spawnSync(BUN, ["x", "--package", tarball, ...args], {
-          cwd: work,
-          input: input ?? "",
-          env: baseEnv(),
-          timeout: 300_000,
-        }),
-      );
+      result(runSync([BUN, "x", "--package", tarball, ...args], { cwd: work, input, env: baseEnv(), envExact: true, timeoutMs: 300_000 }));
     expect(bunx(["dtee", "echo", "hi"])).toMatchObject({ status: 0, stdout: "hi\n" });
     const cron = bunx(["cronty", job]);
     expect(cron.status).toBe(1);

@@ -16,20 +16,14 @@ import {
   chmodSync,
 } from "node:fs";
 import { join } from "node:path";
-import { createHash } from "node:crypto";
-import { toolArgv, prefix, tempDir, ROOT, shq, skipTitle } from "../support/helpers";
+import { toolArgv, prefix, tempDir, ROOT, shq, skipTitle, start, runTool, runProc, sha256Stream, sha256OfCommand, watchPeakRss, type Digest } from "../support/helpers";
 import {
-  start,
-  runTool,
-  runProc,
-  sha256Stream,
   sha256File,
-  sha256OfCommand,
+  sha256Bytes,
   closedPipe,
   procEnded,
   waitUntil,
   readPid,
-  watchPeakRss,
   makePipe,
   asNobody,
   cleanupNobody,
@@ -37,7 +31,6 @@ import {
   MiB,
   fmtMiB,
   figure,
-  type Digest,
   useSuiteDirectory,
 } from "../support/reliability-common";
 
@@ -97,22 +90,8 @@ interface LoadResult {
 
 /** Runs a tool with stdout hashed as it streams (so 1 GiB never sits in memory). */
 async function hashedRun(argv: string[], timeoutMs: number, env?: Record<string, string>): Promise<LoadResult> {
-  const t0 = performance.now();
-  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
-  const rss = watchPeakRss(proc.pid);
-  const timer = setTimeout(() => proc.kill(9), timeoutMs);
-  const [stdout, stderr] = await Promise.all([sha256Stream(proc.stdout), new Response(proc.stderr).text()]);
-  const maxRSS = rss.stop();
-  await proc.exited;
-  clearTimeout(timer);
-  return {
-    status: proc.signalCode ? null : proc.exitCode,
-    signal: proc.signalCode === null ? null : String(proc.signalCode),
-    stdout,
-    stderr,
-    maxRSS,
-    ms: performance.now() - t0,
-  };
+  const r = await runProc(argv, { stdin: "ignore", digestStdout: true, env, timeoutMs });
+  return { status: r.status, signal: r.signal, stdout: r.stdoutDigest!, stderr: r.stderr.toString(), maxRSS: r.maxRSS, ms: r.ms };
 }
 
 function escapeRe(s: string): string {
@@ -195,13 +174,13 @@ describe("load", () => {
         const o = file(`par${k}.O`);
         const cfile = file(`par${k}.C`);
         const argv = [...(cron ? CRONTY : DTEE), "-O", o, "-C", cfile, "sh", "-c", script];
-        const t0 = performance.now();
-        const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-        const timer = setTimeout(() => proc.kill(9), 150_000);
-        const done = Promise.all([sha256Stream(proc.stdout), sha256Stream(proc.stderr), proc.exited]).then(([out, err]) => {
-          clearTimeout(timer);
-          return { out, err, status: proc.exitCode, signal: proc.signalCode, ms: performance.now() - t0 };
-        });
+        const done = runProc(argv, { stdin: "ignore", digestStdout: true, timeoutMs: 150_000 }).then((r) => ({
+          out: r.stdoutDigest!,
+          err: sha256Bytes(r.stderr),
+          status: r.status,
+          signal: r.signal,
+          ms: r.ms,
+        }));
         return { k, cron, parts, o, cfile, done };
       });
       const finished = await Promise.all(runs.map((r) => r.done));
@@ -209,21 +188,9 @@ describe("load", () => {
       let slowest = 0;
       for (const r of runs) {
         const got = finished[r.k]!;
-        const hashOf = async (pieces: (readonly [number, number])[], tail = "") => {
-          const h = createHash("sha256");
-          let bytes = 0;
-          for (const [a, b] of pieces) {
-            const p = Bun.spawn(["seq", String(a), String(b)], { stdout: "pipe" });
-            for await (const chunk of p.stdout as unknown as AsyncIterable<Uint8Array>) {
-              h.update(chunk);
-              bytes += chunk.length;
-            }
-            await p.exited;
-          }
-          h.update(tail);
-          bytes += Buffer.byteLength(tail);
-          return { hex: h.digest("hex"), bytes };
-        };
+        // The expected stream: the seq pieces in order, then the tail (cron mode's report).
+        const hashOf = (pieces: (readonly [number, number])[], tail = "") =>
+          sha256OfCommand(["sh", "-c", `${pieces.map(([a, b]) => `seq ${a} ${b}`).join("; ")}; printf %s ${shq(tail)}`]);
         const report = r.cron ? `${C}: sh: exited with status 0\n` : "";
         expect({ k: r.k, status: got.status, signal: got.signal }).toEqual({ k: r.k, status: 0, signal: null });
         const wantOut = await hashOf([r.parts.out1, r.parts.out2]);
@@ -277,7 +244,7 @@ describe("faults: an output on a full disk (/dev/full)", () => {
 
   test("stdout on /dev/full: a message for each failed write, status 74, the files complete", async () => {
     const r = await runTool("dtee", ["-O", file("sfull.o"), "-C", file("sfull.c"), "sh", "-c", "echo a; echo b >&2; echo c"], {
-      stdout: Bun.file("/dev/full"),
+      stdout: { path: "/dev/full" },
       timeoutMs: 30_000,
     });
     expect(r.status).toBe(74);
@@ -290,7 +257,7 @@ describe("faults: an output on a full disk (/dev/full)", () => {
   // Same bug as above, from the other side: stdout fails, the files get stale bytes.
   test("stdout on /dev/full with many writes: the files are byte-exact", async () => {
     const r = await runTool("dtee", ["-O", file("sfullx.o"), "-C", file("sfullx.c"), "sh", "-c", loop.script], {
-      stdout: Bun.file("/dev/full"),
+      stdout: { path: "/dev/full" },
       timeoutMs: 60_000,
     });
     expect(r.status).toBe(74);
@@ -399,7 +366,7 @@ describe("faults: the command killed mid-write", () => {
         const c = file(`${tag}.c`);
         const term = file(`${tag}.term`);
         const run = start([...(cron ? CRONTY : DTEE), "-O", o, "-C", c, "sh", "-c", `echo $$ > ${pidf}; exec seq 1 1000000000`], {
-          stdout: Bun.file(term),
+          stdout: { path: term },
           timeoutMs: 60_000,
         });
         await waitUntil("8 MiB of output", () => existsSync(o) && statSync(o).size > 8 * MiB, 30_000);

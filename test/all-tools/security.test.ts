@@ -19,8 +19,8 @@ import {
   symlinkSync,
 } from "node:fs";
 import { join } from "node:path";
-import { toolArgv, prefix, tempDir, BUN, ROOT, shq, skipTitle } from "../support/helpers";
-import { start, runProc, runTool, asNobody, cleanupNobody, which, waitUntil, readPid, Rng, type Proc, useSuiteDirectory } from "../support/reliability-common";
+import { toolArgv, prefix, tempDir, BUN, ROOT, shq, skipTitle, start, runProc, runTool, type Proc } from "../support/helpers";
+import { asNobody, cleanupNobody, which, waitUntil, readPid, Rng, useSuiteDirectory } from "../support/reliability-common";
 
 let dir: string;
 useSuiteDirectory((d) => (dir = d));
@@ -88,7 +88,9 @@ function straceCalls(log: string): { pid: number; call: string }[] {
     }
     const resumed = /^<\.\.\. \w+ resumed>(.*)$/.exec(call);
     if (resumed) {
-      call = (pending.get(pid) ?? "") + resumed[1]!;
+      // strace pads a short resumed tail to its result column ("<... openat
+      // resumed>)             = 9"): one space before "=", as in a whole line.
+      call = (pending.get(pid) ?? "") + resumed[1]!.replace(/^(\S*) +=/, "$1 =");
       pending.delete(pid);
     }
     calls.push({ pid, call });

@@ -5,8 +5,7 @@
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { readFileSync, writeFileSync, chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
-import { run, sh, prefix, tempDir, skipTitle } from "../support/helpers";
+import { run, sh, runSync, prefix, tempDir, skipTitle, toolCmd } from "../support/helpers";
 
 let dir: string;
 let cleanup: () => void;
@@ -17,12 +16,12 @@ const P = prefix("dtee");
 const C = prefix("cronty");
 const file = (name: string) => join(dir, name);
 const text = (name: string) => readFileSync(file(name), "utf8");
-const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+const has = (cmd: string) => runSync(["sh", "-c", `command -v ${cmd}`]).status === 0;
 
 describe("a command that reads its stdout or stderr", () => {
   for (const tool of ["dtee", "cronty"] as const) {
     test(`${tool}: reading fd 1 and fd 2 gives end of file at once, nothing hangs`, () => {
-      const r = run(tool, ["sh", "-c", 'read a <&1; echo "fd1 $?"; read b <&2; echo "fd2 $?" >&2'], { input: "stdin line\n", timeout: 20_000 });
+      const r = run(tool, ["sh", "-c", 'read a <&1; echo "fd1 $?"; read b <&2; echo "fd2 $?" >&2'], { input: "stdin line\n", timeoutMs: 20_000 });
       expect(r.signal).toBeNull();
       expect(r.stdout.toString()).toBe("fd1 1\n");
       expect(r.stderr.toString()).toBe(tool === "dtee" ? "fd2 1\n" : `fd2 1\n${C}: sh: exited with status 0\n`);
@@ -32,7 +31,7 @@ describe("a command that reads its stdout or stderr", () => {
 
   const noVim = has("vim") ? undefined : "no vim on PATH";
   test.skipIf(noVim !== undefined)(skipTitle("vim reading keys from fd 2 (stdin a pipe) exits instead of hanging", noVim), () => {
-    const r = sh(`echo hi | timeout 20 $DTEE -C ${file("vim.log")} vim -u NONE -i NONE -es -c q - >/dev/null 2>&1; echo "status $?"`, { timeout: 30_000 });
+    const r = sh(`echo hi | timeout 20 $DTEE -C ${file("vim.log")} vim -u NONE -i NONE -es -c q - >/dev/null 2>&1; echo "status $?"`, { timeoutMs: 30_000 });
     expect(r.stdout.toString()).not.toBe("status 124\n");
   });
 });
@@ -103,7 +102,7 @@ describe("signal dispositions the caller set reach the command", () => {
 describe("cron mode's signal handling is in place before the command runs", () => {
   test("a command that signals cronty at once (kill -TERM $PPID) finds the handler: flush, report, die of it", () => {
     for (let i = 0; i < 5; i++) {
-      const r = sh(`$CRONTY sh -c 'echo e >&2; kill -TERM $PPID; sleep 2'; echo "status=$?"`, { timeout: 30_000 });
+      const r = sh(`$CRONTY sh -c 'echo e >&2; kill -TERM $PPID; sleep 2'; echo "status=$?"`, { timeoutMs: 30_000 });
       expect(r.stdout.toString()).toBe("status=143\n");
       // (then, maybe, the calling shell's own "Terminated" note)
       expect(r.stderr.toString()).toStartWith(`e\n${C}: received signal 15: Terminated\n`);
@@ -142,10 +141,9 @@ describe("outputs that are one file get every message once per output, in the or
 
 describe("the terminal side is written before the files", () => {
   test("a file output whose reader is gone: dtee dies of SIGPIPE after the terminal saw the first message", () => {
-    const r = spawnSync(
-      "bash",
-      ["-c", `exec 3> >(exec true); sleep 0.3; $DTEE -o /dev/fd/3 sh -c 'echo first; echo second >&2; echo third'; echo "status $?"`],
-      { env: { ...process.env, DTEE: sh("echo $DTEE").stdout.toString().trim() }, timeout: 30_000 },
+    const r = runSync(
+      ["bash", "-c", `exec 3> >(exec true); sleep 0.3; $DTEE -o /dev/fd/3 sh -c 'echo first; echo second >&2; echo third'; echo "status $?"`],
+      { env: { DTEE: toolCmd("dtee") }, timeoutMs: 30_000 },
     );
     expect(r.stdout.toString()).toBe("first\nstatus 141\n");
     expect(r.stderr.toString()).toBe("");
@@ -173,7 +171,7 @@ describe("a low address-space limit (ulimit -v)", () => {
   // Bun starts without its JIT under such a limit and bun:ffi cannot work:
   // the command must still run, with its status, and one line says so.
   test("dtee: the command runs with its own status; at most one line of ours", () => {
-    const r = sh(`ulimit -v 2000000; $DTEE -o ${file("lowmem.o")} sh -c 'echo out; echo err >&2; exit 3'`, { timeout: 30_000 });
+    const r = sh(`ulimit -v 2000000; $DTEE -o ${file("lowmem.o")} sh -c 'echo out; echo err >&2; exit 3'`, { timeoutMs: 30_000 });
     expect(r.status).toBe(3);
     expect(r.stdout.toString()).toBe("out\n");
     const err = r.stderr.toString();
@@ -185,7 +183,7 @@ describe("a low address-space limit (ulimit -v)", () => {
   });
 
   test("cronty: the job still runs and its failure still shows", () => {
-    const r = sh(`ulimit -v 2000000; $CRONTY sh -c 'echo out; exit 2'`, { timeout: 30_000 });
+    const r = sh(`ulimit -v 2000000; $CRONTY sh -c 'echo out; exit 2'`, { timeoutMs: 30_000 });
     expect(r.status).toBe(2);
     expect(r.stdout.toString()).toBe("out\n");
     expect(r.stderr.toString()).toMatch(new RegExp(`^(${C}: bun:ffi requires the JIT .*\\n|${C}: sh: exited with status 2\\n)$`));

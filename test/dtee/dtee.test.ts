@@ -236,7 +236,7 @@ describe("exit status", () => {
 describe("pipes and signals", () => {
   test("dtee yes | head -1 ends promptly with status 141", () => {
     // A subshell records dtee's own status (sh has no PIPESTATUS).
-    const r = sh(`( $DTEE yes; echo $? > ${file("yes.status")} ) | head -1`, { timeout: 20_000 });
+    const r = sh(`( $DTEE yes; echo $? > ${file("yes.status")} ) | head -1`, { timeoutMs: 20_000 });
     expect(r.stdout.toString()).toBe("y\n");
     expect(read("yes.status").toString().trim()).toBe("141");
   });

@@ -8,11 +8,11 @@
 // preload's log that the fault was really injected.
 //
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
-import { spawnSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { toolArgv, prefix, ROOT, type ToolName } from "../support/helpers";
+import { toolArgv, prefix, ROOT, runSync, type RunResult, type ToolName } from "../support/helpers";
 import { which, looksLikeCrash } from "../support/reliability-common";
 
 const CC = which("cc") ?? which("gcc");
@@ -28,13 +28,14 @@ function buildPreload(): { work: string; library: string; problem?: string } | u
   if (!CC) return undefined;
   const work = mkdtempSync(join(tmpdir(), "dtee-fault-"));
   const library = join(work, "fault.so");
-  const built = spawnSync(CC, ["-shared", "-fPIC", "-O2", "-Wall", "-o", library, SOURCE, "-ldl"], { encoding: "utf8", timeout: 60_000 });
-  if (built.status !== 0) return { work, library, problem: `${CC} could not build ${SOURCE}:\n${built.stderr}${built.error ?? ""}` };
-  const probe = spawnSync("/bin/sh", ["-c", "exit 0"], {
-    env: { ...process.env, LD_PRELOAD: library, DTEE_FAULT: "no-such-function:1:EIO" },
-    encoding: "utf8",
-    timeout: 10_000,
-  });
+  let built: RunResult;
+  try {
+    built = runSync([CC, "-shared", "-fPIC", "-O2", "-Wall", "-o", library, SOURCE, "-ldl"], { timeoutMs: 60_000 });
+  } catch (e) {
+    return { work, library, problem: `${CC} could not build ${SOURCE}: ${e}` };
+  }
+  if (built.status !== 0) return { work, library, problem: `${CC} could not build ${SOURCE}:\n${built.stderr}` };
+  const probe = runSync(["/bin/sh", "-c", "exit 0"], { env: { LD_PRELOAD: library, DTEE_FAULT: "no-such-function:1:EIO" }, timeoutMs: 10_000 });
   if (probe.status !== 125) return { work, library, problem: `${library} is not preloaded (status ${probe.status}): ${probe.stderr}` };
   return { work, library };
 }
@@ -96,24 +97,27 @@ function readLog(path: string): string[] {
 /** Runs dtee (or cronty) under the preload; `$DIR` in an argument is the run's directory. */
 function runFault(fault: string, args: string[], opts: FaultOptions = {}): FaultRun {
   const { dir, tmp, logPath } = newRunDir();
-  const [cmd, ...pre] = toolArgv(opts.tool ?? "dtee");
-  const argv = [...pre, ...args.map((a) => a.replaceAll("$DIR", dir))];
+  const argv = [...toolArgv(opts.tool ?? "dtee"), ...args.map((a) => a.replaceAll("$DIR", dir))];
   let shared: number | undefined;
   const sharedPath = join(dir, "stdio");
   if (opts.sharedStdio) shared = openSync(sharedPath, "w");
-  const r = spawnSync(cmd!, argv, {
-    env: faultEnv(fault, tmp, logPath),
-    stdio: shared !== undefined ? ["ignore", shared, shared] : ["ignore", "pipe", "pipe"],
-    timeout: opts.timeoutMs ?? 20_000,
-    killSignal: "SIGKILL",
-    maxBuffer: 64 << 20,
-  });
-  if (shared !== undefined) closeSync(shared);
+  let r: RunResult;
+  try {
+    r = runSync(argv, {
+      env: faultEnv(fault, tmp, logPath),
+      stdin: "ignore",
+      stdout: shared ?? "pipe",
+      stderr: shared ?? "pipe",
+      timeoutMs: opts.timeoutMs ?? 20_000,
+    });
+  } finally {
+    if (shared !== undefined) closeSync(shared);
+  }
   return {
     status: r.status,
     signal: r.signal,
-    stdout: shared !== undefined ? readFileSync(sharedPath, "latin1") : (r.stdout?.toString("latin1") ?? ""),
-    stderr: r.stderr?.toString("latin1") ?? "",
+    stdout: shared !== undefined ? readFileSync(sharedPath, "latin1") : r.stdout.toString("latin1"),
+    stderr: r.stderr.toString("latin1"),
     log: readLog(logPath),
     left: readdirSync(tmp),
     dir,

@@ -3,11 +3,10 @@
 // side and in cronty's report; the environment is the caller's, byte for
 // byte, without the option; an existing LD_PRELOAD is kept.
 import { describe, test, expect, afterAll } from "bun:test";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sh, prefix, toolCmd, skipTitle } from "../support/helpers";
+import { sh, runSync, prefix, toolCmd, skipTitle, type RunResult } from "../support/helpers";
 import { findLibstdbuf, lineBufferedEnviron } from "../../src/dtee/line-buffering";
 
 const dir = mkdtempSync(join(tmpdir(), "dtee-line-buffered-"));
@@ -32,8 +31,13 @@ function build(): { alternate: string; preload: string } | string {
   );
   writeFileSync(file("noop.c"), "void dtee_test_noop(void) {}\n");
   for (const args of [["-O2", "-o", file("alternate"), file("alternate.c")], ["-shared", "-fPIC", "-o", file("noop.so"), file("noop.c")]]) {
-    const r = spawnSync(CC, args, { encoding: "utf8", timeout: 60_000 });
-    if (r.status !== 0) return `${CC} failed: ${r.stderr}${r.error ?? ""}`;
+    let r: RunResult;
+    try {
+      r = runSync([CC, ...args], { timeoutMs: 60_000 });
+    } catch (e) {
+      return `${CC} failed: ${e}`;
+    }
+    if (r.status !== 0) return `${CC} failed: ${r.stderr}`;
   }
   return { alternate: file("alternate"), preload: file("noop.so") };
 }
@@ -92,12 +96,11 @@ describe.skipIf(!!NO_C)(NO_C ? `C stdio (skipped: ${NO_C})` : "C stdio", () => {
 
 describe.skipIf(!PYTHON)(PYTHON ? "Python" : "Python (skipped: no python3 on PATH)", () => {
   const script = `import sys\nfor i in range(${N}):\n    print(f"out {i}")\n    print(f"err {i}", file=sys.stderr)\n`;
-  const env = { ...process.env };
-  delete env.PYTHONUNBUFFERED;
+  const env = { PYTHONUNBUFFERED: undefined };
 
   function python(args: string[], name: string) {
     writeFileSync(file("alternate.py"), script);
-    const r = spawnSync(DTEE.split(" ")[0]!, [...DTEE.split(" ").slice(1), ...args, "-C", file(name), PYTHON!, file("alternate.py")], { env, encoding: "utf8" });
+    const r = runSync([...DTEE.split(" "), ...args, "-C", file(name), PYTHON!, file("alternate.py")], { env });
     expect(r.status).toBe(0);
     return readFileSync(file(name), "utf8");
   }

@@ -6,8 +6,7 @@ import { describe, test, expect } from "bun:test";
 import { dlopen, FFIType } from "bun:ffi";
 import { boundAddresses, linkedName, libc } from "../../src/sys/libc";
 import { P } from "../../src/sys/platform";
-import { spawnSync } from "node:child_process";
-import { BUN, ROOT, skipTitle } from "../support/helpers";
+import { BUN, ROOT, skipTitle, runSync } from "../support/helpers";
 import { join } from "node:path";
 
 describe("libc bindings", () => {
@@ -44,8 +43,8 @@ describe("libc bindings", () => {
       ], { type: "application/typescript" })));
       w.onmessage = (e) => { console.log(e.data === JSON.stringify(boundAddresses) ? "same" : "different"); process.exit(0); };
     `;
-    const r = spawnSync(BUN, ["-e", script], { encoding: "utf8", timeout: 20_000 });
-    expect(r.stderr).toBe("");
-    expect(r.stdout.trim()).toBe("same");
+    const r = runSync([BUN, "-e", script], { timeoutMs: 20_000 });
+    expect(r.stderr.toString()).toBe("");
+    expect(r.stdout.toString().trim()).toBe("same");
   });
 });

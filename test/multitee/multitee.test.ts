@@ -2,10 +2,10 @@
 // exit statuses. Where Debian's multitee 3.0 is installed (/usr/bin/multitee)
 // the same scripts run against it too and must agree.
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { closeSync, constants, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { prefix, tempDir, toolCmd } from "../support/helpers";
+import { prefix, tempDir, toolCmd, runSync } from "../support/helpers";
 import { parseSpec } from "../../src/multitee/spec";
 import { buildPlan } from "../../src/multitee/plan";
 import type { Spec } from "../../src/multitee/config";
@@ -29,14 +29,8 @@ interface Result {
 }
 
 /** Runs a sh script with $M set to the multitee under test and $T to the temp dir. */
-function sh(script: string, m = OURS, timeout = 30_000): Result {
-  const r = spawnSync("/bin/sh", ["-c", script], {
-    env: { ...process.env, M: m, T: dir },
-    cwd: dir,
-    timeout,
-    maxBuffer: 1 << 28,
-  });
-  if (r.error) throw r.error;
+function sh(script: string, m = OURS, timeoutMs = 30_000): Result {
+  const r = runSync(["/bin/sh", "-c", script], { env: { M: m, T: dir }, cwd: dir, timeoutMs });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 
@@ -58,7 +52,7 @@ function cksum(file: string): string {
 }
 
 function mkfifo(...names: string[]): void {
-  const r = spawnSync("mkfifo", names.map(p));
+  const r = runSync(["mkfifo", ...names.map(p)]);
   expect(r.status).toBe(0);
 }
 

@@ -1,113 +1,17 @@
-// Shared helpers for the reliability, security and fuzz suites: bounded
-// asynchronous process runs (exit code, signal, peak RSS), streaming
-// checksums (never a whole large output in memory), a seeded PRNG, a pipe
-// whose reader is already closed, and running a command as another user.
+// Shared helpers for the reliability, security, fuzz and fault-injection
+// suites, beside the process runner in helpers.ts: checksums of files and
+// bytes, a seeded PRNG, pipes for a child's stdio, process states from
+// /proc, running a command as another user (nobody), crash detection in
+// stderr, and the figures the suites print for the README.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, mkdtempSync, chmodSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { dlopen, FFIType } from "bun:ffi";
-import { toolArgv, ROOT, COMPILED, tempDir, type ToolName } from "./helpers";
+import { toolArgv, tempDir, runSync, sha256Stream, type Digest } from "./helpers";
+import { makePipe as openPipe, pipeWithoutReader } from "./descriptors";
 import { beforeAll, afterAll } from "bun:test";
 
-export { ROOT, COMPILED };
-
-export interface Proc {
-  /** Exit status, or null when killed by a signal. */
-  status: number | null;
-  /** The signal's name when killed by one. */
-  signal: string | null;
-  stdout: Buffer;
-  stderr: Buffer;
-  /** Peak resident set size in bytes of the process itself (VmHWM, sampled). */
-  maxRSS: number;
-  /** Wall time in milliseconds. */
-  ms: number;
-  /** True when the time limit was hit and the process was killed. */
-  timedOut: boolean;
-}
-
-export type Stdio = "pipe" | "ignore" | "inherit" | number | ReturnType<typeof Bun.file>;
-
-export interface SpawnOptions {
-  env?: Record<string, string | undefined>;
-  cwd?: string;
-  stdin?: "ignore" | "pipe" | number | Blob | Uint8Array | ReturnType<typeof Bun.file>;
-  stdout?: Stdio;
-  stderr?: Stdio;
-  /** Kill (SIGKILL) after this many milliseconds; the result says timedOut. */
-  timeoutMs: number;
-}
-
-function envOf(extra: Record<string, string | undefined> | undefined): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...extra })) if (v !== undefined) env[k] = v;
-  return env;
-}
-
-/** Starts a process; the caller awaits `done` for the result. */
-export function start(argv: string[], opts: SpawnOptions) {
-  const t0 = performance.now();
-  const proc = Bun.spawn(argv, {
-    env: envOf(opts.env),
-    cwd: opts.cwd,
-    stdin: (opts.stdin ?? "ignore") as never,
-    stdout: (opts.stdout ?? "pipe") as never,
-    stderr: (opts.stderr ?? "pipe") as never,
-  });
-  let timedOut = false;
-  const rss = watchPeakRss(proc.pid);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    proc.kill(9);
-  }, opts.timeoutMs);
-  const collect = (s: unknown) =>
-    s instanceof ReadableStream ? new Response(s).arrayBuffer().then((b) => Buffer.from(b)) : Promise.resolve(Buffer.alloc(0));
-  const done = (async (): Promise<Proc> => {
-    const [stdout, stderr] = await Promise.all([collect(proc.stdout), collect(proc.stderr)]);
-    await proc.exited;
-    clearTimeout(timer);
-    const maxRSS = rss.stop();
-    const ms = performance.now() - t0;
-    return {
-      status: proc.signalCode ? null : proc.exitCode,
-      signal: proc.signalCode === null ? null : String(proc.signalCode),
-      stdout,
-      stderr,
-      maxRSS,
-      ms,
-      timedOut,
-    };
-  })();
-  return { proc, done, pid: proc.pid };
-}
-
-/** Runs a process to the end (bounded) and returns its result. */
-export function runProc(argv: string[], opts: SpawnOptions): Promise<Proc> {
-  return start(argv, opts).done;
-}
-
-/** Runs one of the project's tools (script or compiled, as helpers.ts decides). */
-export function runTool(tool: ToolName, args: string[], opts: SpawnOptions): Promise<Proc> {
-  return runProc([...toolArgv(tool), ...args], opts);
-}
-
-export interface Digest {
-  hex: string;
-  bytes: number;
-}
-
-/** SHA-256 of a stream, chunk by chunk. */
-export async function sha256Stream(stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Digest> {
-  const h = createHash("sha256");
-  let bytes = 0;
-  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-    h.update(chunk);
-    bytes += chunk.length;
-  }
-  return { hex: h.digest("hex"), bytes };
-}
-
+/** SHA-256 of a file, read as it streams. */
 export function sha256File(path: string): Promise<Digest> {
   return sha256Stream(Bun.file(path).stream());
 }
@@ -115,17 +19,6 @@ export function sha256File(path: string): Promise<Digest> {
 export function sha256Bytes(data: Uint8Array | string): Digest {
   const b = typeof data === "string" ? Buffer.from(data) : data;
   return { hex: createHash("sha256").update(b).digest("hex"), bytes: b.length };
-}
-
-/** SHA-256 of what a command writes to its stdout (e.g. the expected output of a producer). */
-export async function sha256OfCommand(argv: string[], timeoutMs = 60_000): Promise<Digest> {
-  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "inherit" });
-  const timer = setTimeout(() => proc.kill(9), timeoutMs);
-  const d = await sha256Stream(proc.stdout);
-  const code = await proc.exited;
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`${argv.join(" ")} exited ${code}`);
-  return d;
 }
 
 /** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
@@ -156,44 +49,16 @@ export class Rng {
   }
 }
 
-const libc = dlopen("libc.so.6", {
-  pipe2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-  close: { args: [FFIType.i32], returns: FFIType.i32 },
-}).symbols;
-
 /** A pipe (close-on-exec in this process; a child gets its end through stdio). */
 export function makePipe(): { r: number; w: number; close: () => void } {
-  const fds = new Int32Array(2);
-  const O_CLOEXEC = 0o2000000;
-  if (libc.pipe2(fds, O_CLOEXEC) !== 0) throw new Error("pipe2 failed");
-  let open = true;
-  return {
-    r: fds[0]!,
-    w: fds[1]!,
-    close: () => {
-      if (!open) return;
-      open = false;
-      libc.close(fds[0]!);
-      libc.close(fds[1]!);
-    },
-  };
+  const p = openPipe();
+  return { r: p.read, w: p.write, close: () => p.close() };
 }
 
 /** The write end of a pipe whose read end is already closed (a write to it gets EPIPE). */
 export function closedPipe(): { fd: number; close: () => void } {
-  const fds = new Int32Array(2);
-  const O_CLOEXEC = 0o2000000;
-  if (libc.pipe2(fds, O_CLOEXEC) !== 0) throw new Error("pipe2 failed");
-  libc.close(fds[0]!);
-  const fd = fds[1]!;
-  let open = true;
-  return {
-    fd,
-    close: () => {
-      if (open) libc.close(fd);
-      open = false;
-    },
-  };
+  const p = pipeWithoutReader();
+  return { fd: p.write, close: () => p.close() };
 }
 
 /** The state letter of a process from /proc (R, S, Z, ...), or undefined when it is gone. */
@@ -254,8 +119,8 @@ export function asNobody(): string[] | null {
     ["setpriv", `--reuid=${NOBODY_UID}`, `--regid=${NOBODY_GID}`, "--clear-groups", "env", `HOME=${home}`],
   ];
   for (const prefix of candidates) {
-    const r = Bun.spawnSync([...prefix, ...toolArgv("dtee"), "sh", "-c", "id -u"], { stdout: "pipe", stderr: "pipe" });
-    if (r.exitCode === 0 && r.stdout.toString().trim() === String(NOBODY_UID)) {
+    const r = runSync([...prefix, ...toolArgv("dtee"), "sh", "-c", "id -u"], { timeoutMs: 30_000 });
+    if (r.status === 0 && r.stdout.toString().trim() === String(NOBODY_UID)) {
       nobodyPrefix = prefix;
       return prefix;
     }
@@ -264,36 +129,9 @@ export function asNobody(): string[] | null {
   // "--" ends su's options: without it su would take the command's own "-c"
   // for itself and run that instead (the probe below would then lie).
   const su = ["su", "-s", "/bin/sh", "nobody", "-c", `HOME=${home}; export HOME; exec "$0" "$@"`, "--"];
-  const r = Bun.spawnSync([...su, ...toolArgv("dtee"), "sh", "-c", "id -u"], { stdout: "pipe", stderr: "pipe" });
-  if (r.exitCode === 0 && r.stdout.toString().trim() === String(NOBODY_UID)) nobodyPrefix = su;
+  const r = runSync([...su, ...toolArgv("dtee"), "sh", "-c", "id -u"], { timeoutMs: 30_000 });
+  if (r.status === 0 && r.stdout.toString().trim() === String(NOBODY_UID)) nobodyPrefix = su;
   return nobodyPrefix;
-}
-
-/**
- * Watches a running process's peak resident set size (VmHWM in
- * /proc/PID/status: that process alone, threads included, children not).
- * Bun's own resourceUsage().maxRSS was measured to be unreliable after
- * several spawns (it reported another child's peak), so the suites use this.
- * stop() returns the last high-water mark seen, in bytes.
- */
-export function watchPeakRss(pid: number, everyMs = 5): { stop: () => number } {
-  let peak = 0;
-  const sample = () => {
-    try {
-      const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (m) peak = Math.max(peak, Number(m[1]) * 1024);
-    } catch {
-      // gone already
-    }
-  };
-  sample();
-  const timer = setInterval(sample, everyMs);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return peak;
-    },
-  };
 }
 
 /** A program to find on PATH, or undefined. */
