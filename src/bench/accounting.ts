@@ -5,7 +5,7 @@
 // any difference is reported as unaccounted rather than hidden.
 import { P } from "../sys/platform";
 import type { EmulatedBuffer, RunRecord, Scenario } from "./relay-run";
-import type { WhenFull } from "./profiles";
+import type { ProfileName, WhenFull } from "./profiles";
 import type { TimeStat } from "./repeat";
 
 export interface Stat {
@@ -16,7 +16,7 @@ export interface Stat {
 
 /** One row of the results: a profile at one write size, buffer and rate. */
 export interface BenchResult {
-  profile: string;
+  profile: ProfileName;
   whenFull: WhenFull;
   /** Writes larger than this were cut (0: none). */
   truncateAbove: number;

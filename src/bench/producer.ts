@@ -79,6 +79,26 @@ export interface ProducerReport {
   stallNs: number;
 }
 
+/** A report of no writes yet. */
+export function emptyReport(): ProducerReport {
+  return {
+    startNs: 0,
+    endNs: 0,
+    sent: 0,
+    sentBytes: 0,
+    truncated: 0,
+    truncatedBytes: 0,
+    dropped: 0,
+    droppedBytes: 0,
+    errors: 0,
+    errorBytes: 0,
+    errnos: {},
+    overflows: 0,
+    stalls: 0,
+    stallNs: 0,
+  };
+}
+
 /** The hidden --producer mode: argument is the JSON of a ProducerConfig. */
 export function producerMain(json: string | undefined): never {
   let cfg: ProducerConfig;
@@ -127,6 +147,7 @@ export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
   const address = addressOf(buf);
   const dontwait = cfg.mode === "dontwait";
   const flags = dontwait ? P.MSG_DONTWAIT : 0;
+  const useWrite = cfg.syscall === "write";
   const both = cfg.streams === "both";
   if (!dontwait) {
     makeBlocking(out);
@@ -135,22 +156,7 @@ export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
   const state = sb ? SharedState.open(sb.state) : null;
   const buffer = sb ? new EmulatedSockbuf(sb.hiwat, sb.mbmax, { bytes: sb.recordBytes, mbufBytes: sb.recordMbufs }) : null;
   const { EAGAIN, EINTR, EMSGSIZE, ENOBUFS } = P.errno;
-  const r: ProducerReport = {
-    startNs: 0,
-    endNs: 0,
-    sent: 0,
-    sentBytes: 0,
-    truncated: 0,
-    truncatedBytes: 0,
-    dropped: 0,
-    droppedBytes: 0,
-    errors: 0,
-    errorBytes: 0,
-    errnos: {},
-    overflows: 0,
-    stalls: 0,
-    stallNs: 0,
-  };
+  const r = emptyReport();
   const lost = (e: number, as: "dropped" | "failed") => {
     r.errnos[e] = (r.errnos[e] ?? 0) + 1;
     if (as === "dropped") {
@@ -185,7 +191,7 @@ export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
     }
     const fd = both && i & 1 ? err : out;
     for (;;) {
-      const n = (cfg.syscall === "write" ? libc.write(fd, address, length) : libc.send(fd, address, length, flags)) as number;
+      const n = (useWrite ? libc.write(fd, address, length) : libc.send(fd, address, length, flags)) as number;
       if (n >= 0) {
         // A datagram goes whole or not at all; count what the call said.
         r.sent++;

@@ -3,9 +3,10 @@
 // per profile. Plain SVG 1.1, no scripts or external fonts.
 import type { BenchDocument } from "./document";
 import type { BenchResult } from "./accounting";
+import type { ProfileName } from "./profiles";
 import { formatSizeShort } from "./units";
 
-const COLORS: Record<string, string> = {
+const COLORS: Record<ProfileName, string> = {
   native: "#222222",
   linux: "#1f77b4",
   freebsd: "#d62728",
@@ -16,12 +17,10 @@ const COLORS: Record<string, string> = {
   hurd: "#2ca02c",
   cygwin: "#17becf",
 };
-const FALLBACK_COLORS = ["#bcbd22", "#7f7f7f", "#aec7e8", "#98df8a"];
 const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
 const MARKERS = ["circle", "square", "triangle", "diamond"] as const;
 
 interface Series {
-  key: string;
   label: string;
   color: string;
   dash: string;
@@ -52,9 +51,8 @@ function seriesOf(results: readonly BenchResult[]): Series[] {
       if (r.batch) extra.push(`batch ${r.batch}`);
       const p = profileOrder.get(r.profile)!;
       s = {
-        key,
         label: extra.length ? `${r.profile} (${extra.join(", ")})` : r.profile,
-        color: COLORS[r.profile] ?? FALLBACK_COLORS[p % FALLBACK_COLORS.length]!,
+        color: COLORS[r.profile],
         dash: DASHES[variant % DASHES.length]!,
         marker: MARKERS[p % MARKERS.length]!,
         points: [],

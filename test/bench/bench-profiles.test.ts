@@ -3,45 +3,11 @@
 // buffers emulated. The machine is shared and noisy, so each statement is
 // checked as a relation between runs (with margins), never as a number.
 import { describe, expect, test } from "bun:test";
-import { profileByName, type ProfileName } from "../../src/bench/profiles";
 import { runOnce, type RunContext, type RunRecord, type Scenario } from "../../src/bench/relay-run";
 import { aggregate, checkBooks, type BenchResult } from "../../src/bench/accounting";
-import type { TimeStat } from "../../src/bench/repeat";
-import { benchCommand } from "../../src/bench/self";
-import { libc, cstring } from "../../src/sys/libc";
-import { P } from "../../src/sys/platform";
-import { tempDir } from "../support/helpers";
-
-const KiB = 1024;
-/** Run-time statistics for records no mitata run timed (the relations below do not use them). */
-const UNTIMED: TimeStat = { min: Number.NaN, median: Number.NaN, max: Number.NaN, avg: Number.NaN, p75: Number.NaN, p99: Number.NaN };
+import { KiB, UNTIMED, scenario, withContext } from "./fixtures";
 
 let sequence = 0;
-
-function withContext<T>(fn: (ctx: RunContext) => T): T {
-  const { dir, cleanup } = tempDir();
-  const nullFd = libc.open(cstring("/dev/null"), P.O_WRONLY | P.O_CLOEXEC, 0);
-  try {
-    return fn({ dir, nullFd, benchCommand: benchCommand(dir) });
-  } finally {
-    libc.close(nullFd);
-    cleanup();
-  }
-}
-
-function scenario(name: ProfileName, writeSize: number, count: number, more: Partial<Scenario> = {}): Scenario {
-  const profile = profileByName(name)!;
-  return {
-    profile,
-    writeSize,
-    count,
-    sendBuffer: profile.sendBuffer,
-    receiveBuffer: profile.receiveBuffer,
-    rate: 0,
-    streams: "out",
-    ...more,
-  };
-}
 
 /** `runs` runs of one scenario, as one result; its books must balance. */
 function measure(ctx: RunContext, s: Scenario, runs = 1): BenchResult {

@@ -16,8 +16,8 @@ import { produce, type ProducerConfig } from "../../src/bench/producer";
 import { libc } from "../../src/sys/libc";
 import { P } from "../../src/sys/platform";
 import { tempDir } from "../support/helpers";
+import { KiB, producerConfig } from "./fixtures";
 
-const KiB = 1024;
 const MiB = 1024 * KiB;
 // A sockaddr_un for a short path, as its sun_len would be there.
 const ADDRESS = 32;
@@ -112,15 +112,7 @@ describe("the writer's admission test on real sockets", () => {
   function config(size: number, count: number, statePath: string, drop: number): ProducerConfig {
     const k = KERNELS.freebsd;
     const cost = recordCost(k, size, ADDRESS);
-    return {
-      size,
-      count,
-      mode: "dontwait",
-      truncateAbove: 0,
-      syscall: "send",
-      streams: "out",
-      rate: 0,
-      report: "",
+    return producerConfig(size, count, {
       sockbuf: {
         hiwat: 512 * KiB,
         mbmax: k.mbmax(512 * KiB),
@@ -130,7 +122,7 @@ describe("the writer's admission test on real sockets", () => {
         state: statePath,
         drop,
       },
-    };
+    });
   }
 
   test("with nobody reading, exactly what the buffer holds is sent, the rest is lost there, and Linux never made it wait", () => {
