@@ -1,7 +1,8 @@
 // Byte sizes and rates: parsing what people type (4096, 4k, 1M, 4MiB) and
 // printing short, readable figures.
 
-const SUFFIX: Record<string, number> = {
+/** Binary multiples for sizes. */
+const SIZE_UNITS: Record<string, number> = {
   "": 1,
   b: 1,
   k: 1024,
@@ -14,24 +15,26 @@ const SUFFIX: Record<string, number> = {
   gb: 1024 ** 3,
   gib: 1024 ** 3,
 };
+/** Decimal multiples for counts. */
+const COUNT_UNITS: Record<string, number> = { "": 1, k: 1e3, m: 1e6 };
+
+/** A number with an optional unit from `units` (case-insensitive); undefined unless a safe integer results. */
+function parseScaled(text: string, units: Record<string, number>): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const mult = m ? units[m[2]!.toLowerCase()] : undefined;
+  if (mult === undefined) return undefined;
+  const n = Number(m![1]) * mult;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
 
 /** "4096", "4k", "1M", "4MiB" (binary multiples) to bytes; undefined if not a size. */
 export function parseSize(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  if (!m) return undefined;
-  const mult = SUFFIX[m[2]!.toLowerCase()];
-  if (mult === undefined) return undefined;
-  const n = Number(m[1]) * mult;
-  return Number.isSafeInteger(n) ? n : undefined;
+  return parseScaled(text, SIZE_UNITS);
 }
 
 /** A non-negative integer count ("20000", "20k" meaning 20,000 here). */
 export function parseCount(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([km]?)\s*$/i.exec(text);
-  if (!m) return undefined;
-  const mult = m[2]!.toLowerCase() === "k" ? 1e3 : m[2]!.toLowerCase() === "m" ? 1e6 : 1;
-  const n = Number(m[1]) * mult;
-  return Number.isSafeInteger(n) ? n : undefined;
+  return parseScaled(text, COUNT_UNITS);
 }
 
 /** 1 B, 512 B, 4 KiB, 1.5 MiB. */
