@@ -189,7 +189,12 @@ function isSubsequence(part: string, whole: string): boolean {
   return true;
 }
 
-/** Starts dtee under the preload without waiting, to signal it mid-run. */
+/**
+ * Starts dtee under the preload without waiting, to signal it mid-run. Not
+ * helpers' start(): the output is read as it comes, since a command that
+ * outlives dtee may hold the pipes open, and what came before must still be
+ * checked.
+ */
 function startFault(fault: string, args: string[], tool: ToolName = "dtee") {
   const { dir, tmp, logPath } = newRunDir();
   const [cmd, ...pre] = toolArgv(tool);
