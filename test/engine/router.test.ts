@@ -29,6 +29,7 @@ function setUp(options: {
   sharedStdio?: boolean;
   cron?: boolean;
   extraRecorded?: string[];
+  tagging?: { tag: boolean; timestamps: boolean };
 }) {
   const files = options.files ?? [];
   const recorded = ["stdout", "stderr", ...files.filter((f) => f.name.startsWith("pipe:")).map((f) => f.name), ...(options.extraRecorded ?? [])];
@@ -55,6 +56,7 @@ function setUp(options: {
     files: planFiles,
     spoolFd,
     spoolDir: options.cron ? scratch.dir : undefined,
+    tagging: options.tagging,
   };
   const router = new Router(plan);
   // As runSession sets it: cron mode stops on a broken stdout or stderr.
@@ -239,6 +241,26 @@ describe("outputs that are one file (output-groups.ts)", () => {
       recorder.close();
       closeSync(stdoutFd);
       closeSync(fileFd);
+    }
+  });
+});
+
+describe("--tag: combined files get tagged lines, read from the receive slots", () => {
+  test("each line prefixed O or E; a line cut by the other stream is ended and continued on a new tagged line; plain files untouched", () => {
+    const r = setUp({ tagging: { tag: true, timestamps: false }, files: [{ name: "tag.c", stream: "combined" }, { name: "tag.o", stream: "stdout" }] });
+    try {
+      expect(r.deliver([out("a\nb"), err("x\n"), out("c\n")])).toEqual({ go: true, stderr: "" });
+      expect(r.deliver([out("d"), out("e\n"), err("")])).toEqual({ go: true, stderr: "" });
+      expect(r.file("tag.c")).toBe("O a\nO b\nE x\nO c\nO de\n");
+      expect(r.file("tag.o")).toBe("a\nbc\nde\n");
+      expect(r.recorder.take()).toEqual([
+        ["stdout", "a\nb"],
+        ["stderr", "x\n"],
+        ["stdout", "c\n"],
+        ["stdout", "de\n"],
+      ]);
+    } finally {
+      r.close();
     }
   });
 });
