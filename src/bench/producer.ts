@@ -74,9 +74,8 @@ export interface ProducerReport {
   errnos: Record<string, number>;
   /** Writes the emulated receive buffer had no room for (ENOBUFS there); counted in dropped too. */
   overflows: number;
-  /** Times an admitted write waited for Linux's transport, and for how long: the emulation's own limit. */
+  /** Times an admitted write waited for Linux's transport: the emulation's own limit. */
   stalls: number;
-  stallNs: number;
 }
 
 /** A report of no writes yet. */
@@ -95,7 +94,6 @@ export function emptyReport(): ProducerReport {
     errnos: {},
     overflows: 0,
     stalls: 0,
-    stallNs: 0,
   };
 }
 
@@ -211,12 +209,8 @@ export function produce(cfg: ProducerConfig, out = 1, err = 2): ProducerReport {
       if (e === EAGAIN && (buffer || !dontwait)) {
         // Linux's transport is full (an emulated run: a stall), or someone made
         // the socket non-blocking after all: wait as a blocking write would.
-        const t0 = monotonicNs();
         waitWritable(fd);
-        if (buffer) {
-          r.stalls++;
-          r.stallNs += monotonicNs() - t0;
-        }
+        if (buffer) r.stalls++;
         continue;
       }
       if (!buffer && dontwait && (e === EAGAIN || e === ENOBUFS)) lost(e, "dropped");

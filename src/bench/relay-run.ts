@@ -69,8 +69,6 @@ export interface RunRecord {
   producer: ProducerReport;
   /** What the relay's receive calls saw. */
   receive: {
-    /** Datagrams taken off the socket, ignored ones included. */
-    taken: number;
     /** Datagrams without a sender address the relay knows (ignored), and their bytes. */
     ignored: number;
     ignoredBytes: number;
@@ -243,7 +241,6 @@ export function runOnce(s: Scenario, ctx: RunContext, sequence: number): RunReco
       messagesShort: short,
       producer,
       receive: {
-        taken: receiver.taken,
         ignored: receiver.ignored,
         ignoredBytes: receiver.ignored > 0 ? producer.sentBytes - relayed : 0,
         errors: receiver.receiveErrors,

@@ -145,7 +145,7 @@ function fakeRun(over: Partial<RunRecord>): RunRecord {
     bytesRelayed: 100 * 4096,
     messagesShort: 0,
     producer: fakeReport(),
-    receive: { taken: 100, ignored: 0, ignoredBytes: 0, errors: 0, lossReported: 0 },
+    receive: { ignored: 0, ignoredBytes: 0, errors: 0, lossReported: 0 },
     emulation: null,
     ...over,
   };
