@@ -1,7 +1,8 @@
 // dtee-bench's OS profiles against the statements of dtee's Limitations page,
 // end to end: real producer processes, dtee's real relay, the BSD receive
 // buffers emulated. The machine is shared and noisy, so each statement is
-// checked as a relation between runs (with margins), never as a number.
+// checked as a relation between runs (with margins), never as a number;
+// only single runs' records, where nothing depends on speed, are exact.
 import { describe, expect, test } from "bun:test";
 import { runOnce, type RunContext, type RunRecord, type Scenario } from "../../src/bench/relay-run";
 import { aggregate, checkBooks, type BenchResult } from "../../src/bench/accounting";
@@ -99,4 +100,54 @@ describe("the Limitations page, profile by profile", () => {
       expect(r.receiveBuffer).toBeGreaterThanOrEqual(2048 * KiB);
     });
   }, 30_000);
+});
+
+describe("real relay runs", () => {
+  test("linux: 4 MiB writes (below the kernel cap) all arrive", () => {
+    withContext((ctx) => {
+      const r = runOnce(scenario("linux", 4 << 20, 4), ctx, 1);
+      expect(r.bytesWritten).toBe(4 * (4 << 20));
+      expect(r.bytesDelivered).toBe(r.bytesWritten);
+      expect(r.messagesDelivered).toBe(4);
+      expect(r.producer.errors).toBe(0);
+      expect(r.bytesRelayed).toBe(r.bytesDelivered);
+    });
+  });
+
+  test("hurd: no sender addresses, so the relay ignores everything; writes above 4 KiB are cut on the way", () => {
+    withContext((ctx) => {
+      const r = runOnce(scenario("hurd", 10_000, 20), ctx, 2);
+      expect(r.messagesDelivered).toBe(0);
+      expect(r.bytesDelivered).toBe(0);
+      expect(r.receive.ignored).toBe(20);
+      expect(r.receive.ignoredBytes).toBe(20 * 4096);
+      expect(r.producer.truncatedBytes).toBe(20 * (10_000 - 4096));
+      const result = aggregate(scenario("hurd", 10_000, 20), "profile", [r], UNTIMED);
+      expect(result.unsupported).toContain("no sender addresses");
+      expect(result.writesTruncated).toBe(20);
+      expect(result.messagesIgnored).toBe(20);
+      expect(checkBooks(result)).toEqual([]);
+    });
+  });
+
+  test("freebsd: a 1 MiB write does not fit the 256 KiB buffer", () => {
+    withContext((ctx) => {
+      const r = runOnce(scenario("freebsd", 1 << 20, 5), ctx, 4);
+      expect(r.sendBuffer).toBe(256 * KiB);
+      expect(r.receiveBuffer).toBe(512 * KiB);
+      expect(r.bytesDelivered).toBe(0);
+      expect(r.producer.errors).toBe(5);
+    });
+  });
+
+  test("a dropping profile's books balance: refused writes are exactly the loss", () => {
+    withContext((ctx) => {
+      const s = scenario("netbsd", 4096, 2000);
+      const r = runOnce(s, ctx, 5);
+      const result = aggregate(s, "profile", [r], UNTIMED);
+      expect(result.bytesDelivered + result.bytesLost).toBe(result.bytesWritten);
+      expect(result.bytesLost).toBe(r.producer.droppedBytes);
+      expect(checkBooks(result)).toEqual([]);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 // dtee-bench's emulated BSD receive buffers: each kernel's numbers and
-// sbappendaddr()'s accounting (sockbuf.ts), then the producer's admission
-// test on real sockets with nobody reading, where what fits is exact.
+// sbappendaddr()'s accounting (sockbuf.ts), then the writer on real sockets
+// with nobody reading, where what fits is exact: the emulation's admission
+// test, and Linux's own refusals and buffer sizes.
 import { describe, expect, test } from "bun:test";
 import {
   EmulatedSockbuf,
@@ -13,10 +14,11 @@ import {
 import { createLink } from "../../src/bench/link";
 import { SharedState } from "../../src/bench/shared-state";
 import { produce, type ProducerConfig } from "../../src/bench/producer";
+import { forceBuffer, readBuffer } from "../../src/bench/buffers";
 import { libc } from "../../src/sys/libc";
 import { P } from "../../src/sys/platform";
 import { tempDir } from "../support/helpers";
-import { KiB, producerConfig } from "./fixtures";
+import { KiB, producerConfig, withTrio } from "./fixtures";
 
 const MiB = 1024 * KiB;
 // A sockaddr_un for a short path, as its sun_len would be there.
@@ -148,5 +150,49 @@ describe("the writer's admission test on real sockets", () => {
     } finally {
       cleanup();
     }
+  });
+});
+
+describe("the writer on Linux's own sockets", () => {
+  test("forceBuffer makes the kernel use exactly the profile's size", () => {
+    withTrio({ sendBuffer: 1, receiveBuffer: 1 }, (trio) => {
+      expect(forceBuffer(trio.stdout, P.SO_SNDBUF, 256 * KiB)).toBe(256 * KiB);
+      expect(readBuffer(trio.stdout, P.SO_SNDBUF)).toBe(256 * KiB);
+      expect(forceBuffer(trio.input, P.SO_RCVBUF, 128 * KiB)).toBe(128 * KiB);
+    });
+  });
+
+  test("a writer that may not block counts every refused write, and the rest arrive", () => {
+    withTrio({}, (trio) => {
+      // Nobody reads: the queue fills, and every write after that is refused.
+      const report = produce(producerConfig(100, 200), trio.stdout, trio.stderr);
+      expect(report.dropped).toBeGreaterThan(0);
+      expect(report.sent + report.dropped).toBe(200);
+      expect(report.droppedBytes).toBe(report.dropped * 100);
+      expect(report.errors).toBe(0);
+      // What was accepted is exactly what is queued.
+      const buf = new Uint8Array(1000);
+      let queued = 0;
+      let bytes = 0;
+      const pfd = new Int32Array([trio.input, P.POLLIN]);
+      while (libc.poll(pfd, 1, 0) > 0) {
+        const n = libc.read(trio.input, buf, buf.length) as number;
+        if (n < 0) break;
+        queued++;
+        bytes += n;
+      }
+      expect(queued).toBe(report.sent);
+      expect(bytes).toBe(report.sentBytes);
+    });
+  });
+
+  test("a write larger than the send buffer fails with EMSGSIZE and is counted", () => {
+    withTrio({ sendBuffer: 1 }, (trio) => {
+      forceBuffer(trio.stdout, P.SO_SNDBUF, 64 * KiB);
+      const report = produce(producerConfig(128 * KiB, 3, { mode: "block" }), trio.stdout, trio.stderr);
+      expect(report.errors).toBe(3);
+      expect(report.errorBytes).toBe(3 * 128 * KiB);
+      expect(report.errnos).toEqual({ [P.errno.EMSGSIZE]: 3 });
+    });
   });
 });

@@ -1,18 +1,17 @@
-// dtee-bench's parts: the profile table against the Limitations page, the
-// matrix, the accounting (with synthetic runs and with real sockets and real
-// relay runs), and the table. The command line and the JSON document:
+// dtee-bench's parts without processes: the profile table against the
+// Limitations page, the matrix, the accounting (with synthetic runs), and the
+// table. The writer on real sockets: bench-sockbuf.test.ts; real relay runs:
+// bench-profiles.test.ts; the command line and the JSON document:
 // bench-cli.test.ts.
 import { describe, expect, test } from "bun:test";
 import { PROFILES, PROFILE_NAMES, profileByName } from "../../src/bench/profiles";
 import { aggregate, checkBooks, median, summarize } from "../../src/bench/accounting";
 import { defaultMatrix, messagesFor, planScenarios, QUICK_SIZES, ALL_SIZES } from "../../src/bench/matrix";
-import { forceBuffer, readBuffer } from "../../src/bench/buffers";
-import { emptyReport, produce, type ProducerReport } from "../../src/bench/producer";
-import { runOnce, type RunRecord } from "../../src/bench/relay-run";
+import { emptyReport, type ProducerReport } from "../../src/bench/producer";
+import type { RunRecord } from "../../src/bench/relay-run";
 import { renderResults } from "../../src/bench/report-table";
-import { libc } from "../../src/sys/libc";
 import { P } from "../../src/sys/platform";
-import { KiB, UNTIMED, producerConfig, scenario, withContext, withTrio } from "./fixtures";
+import { KiB, UNTIMED, scenario } from "./fixtures";
 
 function profile(name: string) {
   const p = profileByName(name);
@@ -220,100 +219,6 @@ describe("accounting", () => {
     const bad = aggregate(scenario("linux", 4096, 100), "profile", [leaky], UNTIMED);
     expect(bad.bytesUnaccounted).toBe(4096);
     expect(checkBooks(bad).join()).toContain("without the writer seeing it");
-  });
-});
-
-describe("real sockets", () => {
-  test("forceBuffer makes the kernel use exactly the profile's size", () => {
-    withTrio({ sendBuffer: 1, receiveBuffer: 1 }, (trio) => {
-      expect(forceBuffer(trio.stdout, P.SO_SNDBUF, 256 * KiB)).toBe(256 * KiB);
-      expect(readBuffer(trio.stdout, P.SO_SNDBUF)).toBe(256 * KiB);
-      expect(forceBuffer(trio.input, P.SO_RCVBUF, 128 * KiB)).toBe(128 * KiB);
-    });
-  });
-
-  test("a writer that may not block counts every refused write, and the rest arrive", () => {
-    withTrio({}, (trio) => {
-      // Nobody reads: the queue fills, and every write after that is refused.
-      const report = produce(producerConfig(100, 200), trio.stdout, trio.stderr);
-      expect(report.dropped).toBeGreaterThan(0);
-      expect(report.sent + report.dropped).toBe(200);
-      expect(report.droppedBytes).toBe(report.dropped * 100);
-      expect(report.errors).toBe(0);
-      // What was accepted is exactly what is queued.
-      const buf = new Uint8Array(1000);
-      let queued = 0;
-      let bytes = 0;
-      const pfd = new Int32Array([trio.input, P.POLLIN]);
-      while (libc.poll(pfd, 1, 0) > 0) {
-        const n = libc.read(trio.input, buf, buf.length) as number;
-        if (n < 0) break;
-        queued++;
-        bytes += n;
-      }
-      expect(queued).toBe(report.sent);
-      expect(bytes).toBe(report.sentBytes);
-    });
-  });
-
-  test("a write larger than the send buffer fails with EMSGSIZE and is counted", () => {
-    withTrio({ sendBuffer: 1 }, (trio) => {
-      forceBuffer(trio.stdout, P.SO_SNDBUF, 64 * KiB);
-      const report = produce(producerConfig(128 * KiB, 3, { mode: "block" }), trio.stdout, trio.stderr);
-      expect(report.errors).toBe(3);
-      expect(report.errorBytes).toBe(3 * 128 * KiB);
-      expect(report.errnos).toEqual({ [P.errno.EMSGSIZE]: 3 });
-    });
-  });
-});
-
-describe("real relay runs", () => {
-  test("linux: 4 MiB writes (below the kernel cap) all arrive", () => {
-    withContext((ctx) => {
-      const r = runOnce(scenario("linux", 4 << 20, 4), ctx, 1);
-      expect(r.bytesWritten).toBe(4 * (4 << 20));
-      expect(r.bytesDelivered).toBe(r.bytesWritten);
-      expect(r.messagesDelivered).toBe(4);
-      expect(r.producer.errors).toBe(0);
-      expect(r.bytesRelayed).toBe(r.bytesDelivered);
-    });
-  });
-
-  test("hurd: no sender addresses, so the relay ignores everything; writes above 4 KiB are cut on the way", () => {
-    withContext((ctx) => {
-      const r = runOnce(scenario("hurd", 10_000, 20), ctx, 2);
-      expect(r.messagesDelivered).toBe(0);
-      expect(r.bytesDelivered).toBe(0);
-      expect(r.receive.ignored).toBe(20);
-      expect(r.receive.ignoredBytes).toBe(20 * 4096);
-      expect(r.producer.truncatedBytes).toBe(20 * (10_000 - 4096));
-      const result = aggregate(scenario("hurd", 10_000, 20), "profile", [r], UNTIMED);
-      expect(result.unsupported).toContain("no sender addresses");
-      expect(result.writesTruncated).toBe(20);
-      expect(result.messagesIgnored).toBe(20);
-      expect(checkBooks(result)).toEqual([]);
-    });
-  });
-
-  test("freebsd: a 1 MiB write does not fit the 256 KiB buffer", () => {
-    withContext((ctx) => {
-      const r = runOnce(scenario("freebsd", 1 << 20, 5), ctx, 4);
-      expect(r.sendBuffer).toBe(256 * KiB);
-      expect(r.receiveBuffer).toBe(512 * KiB);
-      expect(r.bytesDelivered).toBe(0);
-      expect(r.producer.errors).toBe(5);
-    });
-  });
-
-  test("a dropping profile's books balance: refused writes are exactly the loss", () => {
-    withContext((ctx) => {
-      const s = scenario("netbsd", 4096, 2000);
-      const r = runOnce(s, ctx, 5);
-      const result = aggregate(s, "profile", [r], UNTIMED);
-      expect(result.bytesDelivered + result.bytesLost).toBe(result.bytesWritten);
-      expect(result.bytesLost).toBe(r.producer.droppedBytes);
-      expect(checkBooks(result)).toEqual([]);
-    });
   });
 });
 
