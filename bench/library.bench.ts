@@ -5,15 +5,20 @@
 //   dtee:      for await (const event of run(cmd)) — every write, in order, with its stream and time
 //   Bun.spawn: both pipes read at once — chunks as the pipes coalesce them; the order between them is lost
 //
-// Each sample is one whole run (start to exit, all bytes read), timed by
-// mitata's measure(). Reported: events (writes, or pipe reads) per second and
-// MiB/s, and dtee's throughput as a fraction of Bun.spawn's.
+// Interleaved: each round runs every contender once per size, in an order
+// that alternates from round to round, so a machine that gets busier or
+// quieter during the benchmark weighs on all of them alike. Reported per
+// size: the median run time of each, events (writes, or pipe reads) per
+// second and MiB/s, and each contender's throughput as a fraction of
+// Bun.spawn's (median against median, and the spread of the per-round
+// ratios).
 //
-//   bun bench/library.bench.ts [--quick] [--sizes 1,4096,65536] [--mib N]
+//   bun bench/library.bench.ts [--quick] [--rounds N] [--sizes 1,4096,65536] [--mib N] [--more]
 //
+// --more adds two library readers for finding where time goes: output()
+// (the collector) and events: false (the relay alone, nothing handed over).
 // The numbers are only as steady as the machine: on a shared or busy machine
-// run it more than once.
-import { measure } from "mitata";
+// take more rounds, and read the ratios rather than the times.
 import { run } from "../src/lib/index";
 
 const args = process.argv.slice(2);
@@ -22,11 +27,13 @@ const option = (name: string) => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 const quick = args.includes("--quick");
+const more = args.includes("--more");
+const rounds = Number(option("--rounds") ?? (quick ? 3 : 7));
 const sizes = (option("--sizes") ?? "1,4096,65536").split(",").map(Number);
 /** Bytes per stream for a size; 1-byte writes are bounded by the writer's syscalls, so less. */
 function bytesFor(size: number): number {
   const mib = Number(option("--mib") ?? (quick ? 4 : 32));
-  return size < 64 ? Math.min(mib << 20, quick ? 50_000 : 400_000) : mib << 20;
+  return size < 64 ? Math.min(mib << 20, quick ? 50_000 : 200_000) : mib << 20;
 }
 
 function command(size: number): string[] {
@@ -52,6 +59,21 @@ async function viaDtee(cmd: string[]): Promise<Tally> {
   return t;
 }
 
+async function viaDteeOutput(cmd: string[]): Promise<Tally> {
+  const o = await run(cmd).output();
+  if (o.exit.code !== 0) throw new Error(`dtee output: ${o.exit.description}`);
+  return { events: 0, bytes: o.combined.length };
+}
+
+async function viaDteeNoEvents(cmd: string[]): Promise<Tally> {
+  const exit = await run(cmd, { events: false }).exited;
+  if (exit.code !== 0) throw new Error(`dtee events: false: ${exit.description}`);
+  // Nothing is handed over: count what the command wrote, for the MiB/s.
+  const size = Number(/bs=(\d+)/.exec(cmd[2]!)![1]);
+  const count = Number(/count=(\d+)/.exec(cmd[2]!)![1]);
+  return { events: 2 * count, bytes: 2 * size * count };
+}
+
 async function drain(stream: ReadableStream<Uint8Array>, t: Tally): Promise<void> {
   for await (const chunk of stream) {
     t.events++;
@@ -67,42 +89,59 @@ async function viaBunSpawn(cmd: string[]): Promise<Tally> {
   return t;
 }
 
-const samples = quick ? { min_samples: 3, max_samples: 3 } : { min_samples: 5, max_samples: 10 };
-const options = { ...samples, min_cpu_time: 0, warmup_samples: 1, warmup_threshold: 0, batch_samples: 0, batch_threshold: 0 };
+const contenders: [string, (cmd: string[]) => Promise<Tally>][] = [
+  ["dtee run()", viaDtee],
+  ["Bun.spawn", viaBunSpawn],
+];
+if (more) contenders.push(["dtee output()", viaDteeOutput], ["dtee events:0", viaDteeNoEvents]);
 
-interface Row {
-  name: string;
-  size: number;
-  ms: number;
-  p50: number;
-  min: number;
-  max: number;
-  events: number;
-  bytes: number;
+const label = (size: number) => (size >= 1024 ? `${size / 1024} KiB` : `${size} B`);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Per size, per contender: run times (ms) and the last tally. */
+const times = new Map<string, number[]>();
+const tallies = new Map<string, Tally>();
+const key = (size: number, name: string) => `${size} ${name}`;
+
+// One warm-up run each: the first run starts the Worker and compiles the hot paths.
+for (const size of sizes) for (const [, fn] of contenders) await fn(command(size));
+
+for (let round = 0; round < rounds; round++) {
+  for (const size of sizes) {
+    const cmd = command(size);
+    const order = round % 2 === 0 ? contenders : [...contenders].reverse();
+    for (const [name, fn] of order) {
+      const start = Bun.nanoseconds();
+      const t = await fn(cmd);
+      const ms = (Bun.nanoseconds() - start) / 1e6;
+      (times.get(key(size, name)) ?? times.set(key(size, name), []).get(key(size, name))!).push(ms);
+      tallies.set(key(size, name), t);
+    }
+  }
+  process.stderr.write(`round ${round + 1}/${rounds} done\n`);
 }
 
-const rows: Row[] = [];
-const label = (size: number) => (size >= 1024 ? `${size / 1024} KiB` : `${size} B`);
-
 for (const size of sizes) {
-  const cmd = command(size);
-  for (const [name, fn] of [
-    ["dtee run()", viaDtee],
-    ["Bun.spawn", viaBunSpawn],
-  ] as const) {
-    let last: Tally = { events: 0, bytes: 0 };
-    const stats = await measure(async () => {
-      last = await fn(cmd);
-    }, options);
-    const ms = stats.avg / 1e6;
-    rows.push({ name, size, ms, p50: stats.p50 / 1e6, min: stats.min / 1e6, max: stats.max / 1e6, events: last.events, bytes: last.bytes });
-    const r = rows.at(-1)!;
-    console.log(
-      `${label(size).padStart(7)}  ${name.padEnd(11)} ${ms.toFixed(1).padStart(8)} ms/run (p50 ${r.p50.toFixed(1)}, min ${r.min.toFixed(1)}, max ${r.max.toFixed(1)}, ${stats.samples.length} runs)  ` +
-        `${Math.round(r.events / (ms / 1e3)).toLocaleString("en").padStart(11)} events/s  ${(r.bytes / 1048576 / (ms / 1e3)).toFixed(1).padStart(8)} MiB/s`,
-    );
+  const base = times.get(key(size, "Bun.spawn"))!;
+  for (const [name] of contenders) {
+    const ts = times.get(key(size, name))!;
+    const t = tallies.get(key(size, name))!;
+    const ms = median(ts);
+    const line = `${label(size).padStart(7)}  ${name.padEnd(14)} ${ms.toFixed(1).padStart(8)} ms/run (median of ${ts.length}, min ${Math.min(...ts).toFixed(1)}, max ${Math.max(...ts).toFixed(1)})  ${Math.round(t.events / (ms / 1e3)).toLocaleString("en").padStart(11)} events/s  ${(t.bytes / 1048576 / (ms / 1e3)).toFixed(1).padStart(8)} MiB/s`;
+    if (name === "Bun.spawn") {
+      console.log(line);
+      continue;
+    }
+    // Per round: Bun.spawn's time over ours, from runs made next to each other.
+    const ratios = ts.map((x, i) => base[i]! / x).sort((a, b) => a - b);
+    console.log(`${line}  ${(median(base) / ms).toFixed(2)}x Bun.spawn (rounds ${ratios[0]!.toFixed(2)}-${ratios.at(-1)!.toFixed(2)})`);
   }
-  const [d, b] = rows.slice(-2) as [Row, Row];
+  const d = tallies.get(key(size, "dtee run()"))!;
+  const b = tallies.get(key(size, "Bun.spawn"))!;
   if (d.bytes !== b.bytes) throw new Error(`byte counts differ: dtee ${d.bytes}, Bun.spawn ${b.bytes}`);
-  console.log(`${"".padStart(7)}  dtee/Bun.spawn throughput: ${(b.ms / d.ms).toFixed(2)}x (target >= 0.8x); events: ${d.events} writes vs ${b.events} pipe reads`);
+  console.log(`${"".padStart(7)}  target >= 0.8x; events: ${d.events} writes vs ${b.events} pipe reads`);
 }

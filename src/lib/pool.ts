@@ -6,7 +6,7 @@
 const MAX_IDLE = 4;
 const IDLE_MS = 10_000;
 
-/** A relay Worker with its ring of chunk slots (shared memory, reused run after run). */
+/** A relay Worker with its ring (protocol.ts: shared memory, reused run after run). */
 export interface RelayWorker {
   worker: Worker;
   ring: SharedArrayBuffer;

@@ -1,6 +1,6 @@
 // The process object a library run returns (DteeProcess): it owns the relay
-// Worker for the run, turns the Worker's messages into the chunk queue and
-// the exit, and gives the output to one reader (the event iterator or a
+// Worker for the run, turns the Worker's messages into wake-ups of the chunk
+// queue and the exit, and gives the output to one reader (the event iterator or a
 // collector). Nothing here blocks: the Worker does all the waiting.
 import { closeFd } from "../relay/trio";
 import { releaseWorker, type RelayWorker } from "./pool";
@@ -63,8 +63,8 @@ export class Run implements DteeProcess {
   }
 
   private onMessage(m: WorkerMessage): void {
-    if (m.kind === "chunk") {
-      this.queue.push(m);
+    if (m.kind === "wake") {
+      this.queue.woken();
       return;
     }
     let failure: RelayError | undefined;
@@ -81,6 +81,9 @@ export class Run implements DteeProcess {
     if (this.ended) return;
     this.ended = true;
     this.reaped = true;
+    // What is still in the ring is copied out before the Worker, and the
+    // ring with it, goes back to the pool for another run.
+    this.queue.end(failure);
     if (end) releaseWorker(this.relay);
     closeFd(this.pidfd);
     this.pidfd = -1;
@@ -90,7 +93,6 @@ export class Run implements DteeProcess {
     // still true; the readers get the failure after what did arrive.
     if (end?.waitStatus !== undefined) this.resolveExit(exitOf(end));
     else this.rejectExit(failure ?? new RelayError("relay: ended without an exit status", false));
-    this.queue.end(failure);
   }
 
   kill(signal?: NodeJS.Signals | number): boolean {

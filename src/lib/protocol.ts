@@ -1,42 +1,71 @@
-// What passes between the library's caller-side object (process.ts) and its
-// relay Worker (relay-worker.ts): plain data, a ring of chunk slots in shared
-// memory that the Worker fills and the caller copies out of, and for each
-// chunk a small transferred buffer of per-message data.
+// What passes between the library's caller side (process.ts, chunk-queue.ts)
+// and its relay Worker (relay-worker.ts): a ring in shared memory that the
+// Worker fills with messages and the caller copies out of, control words
+// for the positions and the wake-ups, and few messages: the plan, a wake-up
+// when the caller waits for output, and the end.
 import type { RoutePlan } from "../dtee/router";
 
-/** Words of the shared control array (an Int32Array over a SharedArrayBuffer). */
+/**
+ * Words of the shared control array (an Int32Array over a SharedArrayBuffer,
+ * one per run). Counters run on modulo 2^32 (read them with >>> 0): the
+ * ring's sizes divide 2^32, so positions stay right across the wrap.
+ */
 export const CTRL = {
-  /** Chunks posted by the Worker and not yet taken by the consumer. */
-  IN_FLIGHT: 0,
-  /** Bytes in those chunks (capped at 2^31 - 1). */
-  IN_FLIGHT_BYTES: 1,
-  /** Set by the caller side: nobody will read the events any more; post nothing, wait for nothing. */
-  DISCARD: 2,
-  SIZE: 4,
+  /** Messages the Worker has put in the ring and published (it stores this last). */
+  WRITTEN: 0,
+  /** Messages the caller has copied out of the ring: their places may be reused. */
+  READ: 1,
+  /** Ring bytes the caller has copied out, with the ends of laps skipped. */
+  READ_BYTES: 2,
+  /**
+   * Set by the caller when it has read everything published: HUNGRY_SOON
+   * while output flows (it looks again within FLOWING_POLL_MS itself, so the
+   * Worker wakes it only for much), HUNGRY_IDLE once it stopped flowing (the
+   * Worker wakes it at the next publication). The Worker swaps it back to 0
+   * when it posts the wake-up.
+   */
+  HUNGRY: 3,
+  /** Set by the caller side: nobody will read the events any more; write nothing, wait for nothing. */
+  DISCARD: 4,
+  SIZE: 5,
 } as const;
 
-/** How the Worker sizes and paces its chunks. */
-export interface ChunkLimits {
-  /** Flush a chunk once it holds this many bytes of messages. */
-  bytes: number;
-  /** ... or this many messages. */
-  messages: number;
-  /** Stop receiving while this many chunks wait for the consumer ... */
-  inFlight: number;
-  /** ... or while this many bytes do (at least one chunk always passes). */
-  inFlightBytes: number;
-}
+export const HUNGRY_SOON = 1;
+export const HUNGRY_IDLE = 2;
 
-export const DEFAULT_LIMITS: ChunkLimits = {
-  // Chunks up to 256 KiB, in a ring of `inFlight` slots (4 MiB). Fresh
-  // memory is what costs here (a page faulted in takes microseconds in a
-  // VM): the ring is reused run after run, and the caller's copies are
-  // allocated and freed on the caller's thread, where the allocator reuses them.
-  bytes: 256 << 10,
-  messages: 8192,
-  inFlight: 16,
-  inFlightBytes: 32 << 20,
-};
+/** How often a caller whose output flows looks at the ring without being woken. */
+export const FLOWING_POLL_MS = 1;
+
+/**
+ * The ring shared by a Worker and its caller: message bytes back to back in
+ * DATA_BYTES (a message never straddles the end: one that does not fit in
+ * what is left of a lap starts the next lap), and per message, in ENTRIES
+ * places, its receive time (nanoseconds since the epoch as a 64-bit integer,
+ * written as two Uint32 halves, low first), length (Uint32) and stream
+ * (Uint8: 1 stdout, 2 stderr). DATA_BYTES is above the largest datagram
+ * (receiver.ts's MAX_DATAGRAM), so every message fits once the caller has
+ * caught up. Both are powers of two (see CTRL).
+ */
+export const RING = {
+  DATA_BYTES: 8 << 20,
+  ENTRIES: 1 << 16,
+  /** A caller's chunk copied out of the ring holds at most this many bytes (or one larger message). */
+  CHUNK_BYTES: 256 << 10,
+  /**
+   * A caller that looks by itself (HUNGRY_SOON) is woken only once this
+   * many bytes or messages wait: fewer wake-ups (a postMessage and a turn
+   * of its event loop each) while the output flows.
+   */
+  WAKE_BYTES: 256 << 10,
+  WAKE_ENTRIES: 2048,
+} as const;
+
+export function ringLayout() {
+  const times = RING.DATA_BYTES;
+  const lengths = times + RING.ENTRIES * 8;
+  const streams = lengths + RING.ENTRIES * 4;
+  return { data: 0, times, lengths, streams, size: streams + RING.ENTRIES };
+}
 
 /** Everything the Worker needs, as plain numbers and bytes. */
 export interface WorkerPlan {
@@ -47,27 +76,19 @@ export interface WorkerPlan {
   pidfd: number;
   /** Int32Array words, see CTRL. */
   control: SharedArrayBuffer;
-  /** limits.inFlight slots of limits.bytes each; chunk n is in slot n % limits.inFlight. */
+  /** The ring (ringLayout()), reused run after run by the same Worker. */
   ring: SharedArrayBuffer;
-  /** Post the messages to the caller (false: tees only). */
+  /** Put the messages in the ring for the caller (false: tees only). */
   events: boolean;
   /** Kernel receive times for the events. */
   timestamps: boolean;
   /** The tees, through dtee's own router; undefined when there are none. */
   route?: RoutePlan;
-  limits: ChunkLimits;
 }
 
-export interface ChunkMessage {
-  kind: "chunk";
-  /** The ring slot holding the message bytes, back to back in the order written; -1 when `data` has them. */
-  slot: number;
-  /** A chunk too large for a slot (one message larger than limits.bytes) comes in its own buffer. */
-  data?: ArrayBuffer;
-  /** Per message: see metaLayout(). */
-  meta: ArrayBuffer;
-  count: number;
-  bytes: number;
+/** The caller has read all there was and asked to be woken (CTRL.HUNGRY). */
+export interface WakeMessage {
+  kind: "wake";
 }
 
 export interface EndMessage {
@@ -82,16 +103,7 @@ export interface EndMessage {
   relayFailure?: { kind: "io" | "internal"; message: string };
 }
 
-export type WorkerMessage = ChunkMessage | EndMessage;
-
-/**
- * A chunk's metadata for `count` messages, in one buffer: receive times
- * (nanoseconds since the epoch as 64-bit integers, written as two Uint32
- * halves, low first), lengths (Uint32), streams (Uint8: 1 stdout, 2 stderr).
- */
-export function metaLayout(count: number) {
-  return { times: 0, lengths: count * 8, streams: count * 12, size: count * 13 };
-}
+export type WorkerMessage = WakeMessage | EndMessage;
 
 /**
  * sec * 1e9 + nsec as the two 32-bit halves of a 64-bit integer, exactly,
@@ -116,9 +128,4 @@ export function writeNanos(words: Uint32Array, index: number, sec: number, nsec:
   }
   words[index * 2] = lo;
   words[index * 2 + 1] = hi;
-}
-
-/** What a chunk of `bytes` adds to CTRL.IN_FLIGHT_BYTES (and the consumer takes off again). */
-export function inFlightCredit(bytes: number): number {
-  return Math.min(bytes, 0x3fffffff);
 }

@@ -1,51 +1,36 @@
 // Worker entry of the library: runs dtee's data loop (relayCommand over a
 // Receiver, tees through dtee's Router) on its own thread, where it may block
-// in poll, and hands the messages to the caller in chunks of many messages:
-// the bytes in a slot of a shared ring, their streams, lengths and receive
-// times in one small transferred buffer. Back-pressure: while the caller has
-// not taken enough of the chunks already posted (all the ring's slots), this
-// thread waits (Atomics.wait) and receives nothing, so the command's writes
-// block in the kernel, as with the CLI.
+// in poll, and hands the messages to the caller through a ring in shared
+// memory (bytes, streams, lengths, receive times), published batch by batch,
+// with a wake-up message only when the caller waits. Back-pressure: while
+// the ring is full this thread waits (Atomics.wait) and receives nothing, so
+// the command's writes block in the kernel, as with the CLI.
 import { Receiver, type Batch } from "../relay/receiver";
 import { relayCommand, type RelayOutcome } from "../dtee/session";
 import { Router } from "../dtee/router";
 import { waitForExit } from "../relay/spawn";
 import { libc } from "../sys/libc";
-import { CTRL, inFlightCredit, metaLayout, writeNanos, type WorkerPlan, type WorkerMessage, type ChunkLimits } from "./protocol";
+import { CTRL, RING, HUNGRY_SOON, ringLayout, writeNanos, type WorkerPlan, type WorkerMessage } from "./protocol";
 
 declare const self: Worker;
 
-/** A Receiver that says when the queue is empty, so a partly filled chunk goes out before the loop waits. */
-class IdleReceiver extends Receiver {
-  onIdle: () => void = () => {};
-  override receive(flags: number): number {
-    const n = super.receive(flags);
-    if (n === 0) this.onIdle();
-    return n;
-  }
-}
-
-function post(message: WorkerMessage, transfer?: ArrayBuffer[]): void {
-  if (transfer) self.postMessage(message, transfer);
-  else self.postMessage(message);
+function post(message: WorkerMessage): void {
+  self.postMessage(message);
 }
 
 /**
- * Collects batches into chunks and posts them, pacing on the caller. The
- * message bytes are copied once here, from the receive slots into the
- * chunk's slot of the shared ring; the caller copies them out before it
- * frees the slot. A message larger than a slot gets a buffer of its own,
- * transferred.
+ * Puts each batch's messages in the shared ring and publishes them (one
+ * store of CTRL.WRITTEN per batch): the one copy here, from the receive
+ * slots into the ring; the caller copies them out in its own time. The
+ * caller is woken (a postMessage) only when it waits for output: at once
+ * when it has been idle, else once much has come (RING.WAKE_*), since it
+ * looks by itself meanwhile. A full ring stops the receiving.
  */
-class Chunker {
-  /** Chunks posted so far: the next one goes to slot `posted % slots`. */
-  private posted = 0;
-  /** The chunk being filled (a ring slot, or a buffer of its own), and its size so far. */
-  private data?: Uint8Array;
-  private own = false;
-  private bytes = 0;
-  private count = 0;
-  private readonly ring: Uint8Array;
+class RingWriter {
+  /** Messages and ring bytes written so far (modulo 2^32, as the control words). */
+  private written = 0;
+  private writtenBytes = 0;
+  private readonly data: Uint8Array;
   private readonly times: Uint32Array;
   private readonly lengths: Uint32Array;
   private readonly streams: Uint8Array;
@@ -54,14 +39,14 @@ class Chunker {
   constructor(
     control: SharedArrayBuffer,
     ring: SharedArrayBuffer,
-    private readonly limits: ChunkLimits,
     private readonly bytesOf: (index: number) => Uint8Array,
   ) {
     this.control = new Int32Array(control);
-    this.ring = new Uint8Array(ring);
-    this.times = new Uint32Array(limits.messages * 2);
-    this.lengths = new Uint32Array(limits.messages);
-    this.streams = new Uint8Array(limits.messages);
+    const at = ringLayout();
+    this.data = new Uint8Array(ring, at.data, RING.DATA_BYTES);
+    this.times = new Uint32Array(ring, at.times, RING.ENTRIES * 2);
+    this.lengths = new Uint32Array(ring, at.lengths, RING.ENTRIES);
+    this.streams = new Uint8Array(ring, at.streams, RING.ENTRIES);
   }
 
   private get discarding(): boolean {
@@ -72,86 +57,81 @@ class Chunker {
     const n = b.all.count;
     if (n === 0 || this.discarding) return;
     const words = b.all.words;
+    const mask = RING.DATA_BYTES - 1;
     for (let k = 0; k < n; k++) {
       const len = words[k * 4 + 2]!;
-      if (this.count > 0 && (this.count === this.limits.messages || this.bytes + len > this.data!.length)) {
-        this.flush();
-        if (this.discarding) return;
-      }
-      if (!this.data) {
-        const size = this.limits.bytes;
-        this.own = len > size;
-        if (this.own) this.data = Buffer.allocUnsafeSlow(len);
-        else {
-          const at = (this.posted % this.limits.inFlight) * size;
-          this.data = this.ring.subarray(at, at + size);
-        }
-      }
-      const i = this.count++;
-      if (len > 0) this.data.set(this.bytesOf(k), this.bytes);
-      this.bytes += len;
-      this.lengths[i] = len;
-      this.streams[i] = b.allStream[k]!;
-      writeNanos(this.times, i, b.timeSec[k]!, b.timeNsec[k]!);
+      let pos = this.writtenBytes & mask;
+      // A message that does not fit in what is left of the lap starts the next one.
+      const skip = pos + len > RING.DATA_BYTES ? RING.DATA_BYTES - pos : 0;
+      if (!this.room(skip + len)) return;
+      if (skip) pos = 0;
+      if (len > 0) this.data.set(this.bytesOf(k), pos);
+      this.writtenBytes = (this.writtenBytes + skip + len) >>> 0;
+      const e = this.written & (RING.ENTRIES - 1);
+      this.lengths[e] = len;
+      this.streams[e] = b.allStream[k]!;
+      writeNanos(this.times, e, b.timeSec[k]!, b.timeNsec[k]!);
+      this.written = (this.written + 1) >>> 0;
     }
+    this.publish(false);
   }
 
-  /** Posts what is collected (the queue is empty, or the chunk is full). */
-  flush(): void {
-    const count = this.count;
-    if (count === 0) return;
-    const bytes = this.bytes;
-    const data = this.data!;
-    const own = this.own;
-    this.data = undefined;
-    this.count = 0;
-    this.bytes = 0;
-    if (this.discarding) return;
-    const at = metaLayout(count);
-    const meta = new ArrayBuffer(at.size);
-    new Uint32Array(meta, at.times, count * 2).set(this.times.subarray(0, count * 2));
-    new Uint32Array(meta, at.lengths, count).set(this.lengths.subarray(0, count));
-    new Uint8Array(meta, at.streams, count).set(this.streams.subarray(0, count));
+  /** Makes the written messages visible to the caller, and wakes it if it waits for them. */
+  private publish(full: boolean): void {
     const c = this.control;
-    Atomics.add(c, CTRL.IN_FLIGHT, 1);
-    Atomics.add(c, CTRL.IN_FLIGHT_BYTES, inFlightCredit(bytes));
-    const slot = this.posted++ % this.limits.inFlight;
-    if (own) post({ kind: "chunk", slot: -1, data: data.buffer as ArrayBuffer, meta, count, bytes }, [data.buffer as ArrayBuffer, meta]);
-    else post({ kind: "chunk", slot, meta, count, bytes }, [meta]);
-    // Wait for the consumer: nothing more is received meanwhile, so the
-    // kernel queue fills and the command's writes block.
+    Atomics.store(c, CTRL.WRITTEN, this.written | 0);
+    const hungry = Atomics.load(c, CTRL.HUNGRY);
+    if (hungry === 0) return;
+    if (hungry === HUNGRY_SOON && !full) {
+      const entries = (this.written - Atomics.load(c, CTRL.READ)) >>> 0;
+      const bytes = (this.writtenBytes - Atomics.load(c, CTRL.READ_BYTES)) >>> 0;
+      if (entries < RING.WAKE_ENTRIES && bytes < RING.WAKE_BYTES) return;
+    }
+    if (Atomics.compareExchange(c, CTRL.HUNGRY, hungry, 0) === hungry) post({ kind: "wake" });
+  }
+
+  /**
+   * Waits until the ring has a free place and `bytes` free bytes. Nothing
+   * is received meanwhile, so the kernel queue fills and the command's
+   * writes block. False when the caller stopped reading.
+   */
+  private room(bytes: number): boolean {
+    const c = this.control;
+    let published = false;
     for (;;) {
-      if (Atomics.load(c, CTRL.DISCARD) !== 0) return;
-      const chunks = Atomics.load(c, CTRL.IN_FLIGHT);
-      if (chunks === 0) return;
-      if (chunks < this.limits.inFlight && Atomics.load(c, CTRL.IN_FLIGHT_BYTES) < this.limits.inFlightBytes) return;
-      Atomics.wait(c, CTRL.IN_FLIGHT, chunks, 1000);
+      if (this.discarding) return false;
+      const read = Atomics.load(c, CTRL.READ);
+      const used = (this.writtenBytes - Atomics.load(c, CTRL.READ_BYTES)) >>> 0;
+      if (((this.written - read) >>> 0) < RING.ENTRIES && used + bytes <= RING.DATA_BYTES) return true;
+      if (!published) {
+        // The caller must see everything before it can free anything.
+        this.publish(true);
+        published = true;
+      }
+      Atomics.wait(c, CTRL.READ, read, 1000);
     }
   }
 }
 
 function relay(plan: WorkerPlan): WorkerMessage {
-  const receiver = new IdleReceiver(plan.input, plan.stdoutAddress, plan.stderrAddress, { timestamps: plan.timestamps });
+  const receiver = new Receiver(plan.input, plan.stdoutAddress, plan.stderrAddress, { timestamps: plan.timestamps });
   const bytesOf = (index: number) => receiver.messageBytes(index);
   const router = plan.route ? new Router(plan.route) : undefined;
   router?.setByteSource(bytesOf);
-  const chunker = plan.events ? new Chunker(plan.control, plan.ring, plan.limits, bytesOf) : undefined;
+  const writer = plan.events ? new RingWriter(plan.control, plan.ring, bytesOf) : undefined;
   let truncated = 0;
-  if (chunker) receiver.onIdle = () => chunker.flush();
   const end: WorkerMessage = { kind: "end", teeFailed: false, truncated: 0 };
   let relayed: RelayOutcome;
   try {
     relayed = relayCommand({ ...plan, wakefd: -1 }, receiver, (batch) => {
       truncated += batch.truncated;
       router?.deliver(batch);
-      chunker?.add(batch);
+      writer?.add(batch);
       return true;
     });
   } finally {
-    // What was collected goes out, even after a failure; then the input
-    // socket is ours to close: from now on the command's writes fail
-    // instead of blocking (only after a relay failure is it still running).
-    chunker?.flush();
+    // The input socket is ours to close: from now on the command's writes
+    // fail instead of blocking (only after a relay failure is it still running).
     libc.close(plan.input);
   }
   if ("failure" in relayed) end.relayFailure = { kind: relayed.failure, message: relayed.message };

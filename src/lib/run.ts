@@ -14,7 +14,7 @@ import { findLibstdbuf, lineBufferedEnviron } from "../dtee/line-buffering";
 import { startCommand, DirectoryError, type StdinPlan } from "./spawn";
 import { openPipe, pumpStdin, type StdinData } from "./stdin";
 import { acquireWorker } from "./pool";
-import { CTRL, DEFAULT_LIMITS, type WorkerPlan } from "./protocol";
+import { CTRL, ringLayout, type WorkerPlan } from "./protocol";
 import { Run } from "./process";
 import { signalNumber, killOnAbortOrTimeout } from "./exit";
 import {
@@ -104,7 +104,7 @@ export function run(command: readonly string[], options: RunOptions = {}): DteeP
     };
   }
   const control = new SharedArrayBuffer(CTRL.SIZE * 4);
-  const relay = acquireWorker(DEFAULT_LIMITS.inFlight * DEFAULT_LIMITS.bytes);
+  const relay = acquireWorker(ringLayout().size);
   const plan: WorkerPlan = {
     input: trio.input,
     stdoutAddress: trio.stdoutAddress,
@@ -116,7 +116,6 @@ export function run(command: readonly string[], options: RunOptions = {}): DteeP
     events,
     timestamps: events,
     route,
-    limits: DEFAULT_LIMITS,
   };
   const proc = new Run(pid, pidfd, control, relay, events, opened, [trio.input]);
   relay.worker.postMessage(plan);

@@ -227,6 +227,29 @@ describe("back-pressure", () => {
     expectEvents(events, plan);
   });
 
+  test("the shared ring: more writes than it has places, writes that skip a lap's end, many laps, a reader that stalls", async () => {
+    // protocol.ts's ring: 65,536 places and 8 MiB. 70,000 small writes
+    // fill the places while the reader sleeps; 3 MiB writes cannot all fit
+    // before a lap's end and start the next lap.
+    const rnd = prng(11);
+    const plan: Plan = [];
+    for (let i = 0; i < 70_000; i++) plan.push([rnd() < 0.5 ? 1 : 2, Buffer.from([i & 0xff, (i >> 8) & 0xff, i >> 16])]);
+    for (let i = 0; i < 7; i++) {
+      const big = Buffer.alloc((3 << 20) + i * 1000);
+      for (let j = 0; j < big.length; j += 61) big[j] = (i * 31 + j) & 0xff;
+      plan.push([i % 2 ? 1 : 2, big], [1, Buffer.from(`after ${i}\n`)]);
+    }
+    const proc = run(writerCommand("ring.json", plan), { tmpdir: sockets });
+    const events: OutputEvent[] = [];
+    for await (const e of proc) {
+      events.push(e);
+      if (events.length === 1) await Bun.sleep(1500);
+      if (events.length === 70_003) await Bun.sleep(300);
+    }
+    expectEvents(events, plan);
+    expect((await proc.exited).code).toBe(0);
+  });
+
   test("a reader that stops early: the rest is discarded and the command still ends", async () => {
     const proc = run(["sh", "-c", "dd if=/dev/zero bs=65536 count=512 status=none; exit 7"], { tmpdir: sockets });
     let n = 0;
