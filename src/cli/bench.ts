@@ -15,7 +15,7 @@ import { parseCount, parseSize } from "../bench/units";
 /** The largest write size accepted (the producer holds one write in memory). */
 const MAX_WRITE = 16 << 20;
 
-export const benchArgs = {
+const benchArgs = {
   quick: { type: "boolean", alias: ["q"], description: "a short run: all profiles, writes of 1 B to 1 MiB" },
   json: { type: "boolean", alias: ["j"], description: "print the results as JSON instead of a table" },
   svg: { type: "string", valueHint: "FILE", description: "also chart throughput and loss into FILE (SVG)" },
@@ -67,7 +67,7 @@ export const benchArgs = {
   version: { type: "boolean", alias: ["V"], description: "show the version and exit" },
 } satisfies ArgsDef;
 
-export function benchHelp(argv0: string): string {
+function benchHelp(argv0: string): string {
   return (
     `Usage: ${argv0} [OPTION]...\n\n` +
     "Measure dtee's datagram relay on this machine: a producer process writes\n" +
@@ -89,7 +89,7 @@ export function benchHelp(argv0: string): string {
   );
 }
 
-export function benchVersion(): string {
+function benchVersion(): string {
   return `dtee-bench ${VERSION} (dtee for Bun)\nLicence GPLv3+: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n`;
 }
 
