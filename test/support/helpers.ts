@@ -48,7 +48,7 @@ export function shq(s: string): string {
 // options and give the same result; stdin is a pipe holding `input` (empty
 // unless given), then closed, unless `stdin` says otherwise.
 
-/** Where a started process's stdout or stderr goes: collected ("pipe"), dropped, ours, a descriptor, or a file (created or truncated). */
+/** Where a process's stdout or stderr goes: collected ("pipe"), dropped, ours, a descriptor, or a file (created or truncated). */
 export type Stdio = "pipe" | "ignore" | "inherit" | number | { path: string };
 
 export interface RunOptions {
