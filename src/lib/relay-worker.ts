@@ -10,7 +10,7 @@ import { relayCommand, type RelayOutcome } from "../dtee/session";
 import { Router } from "../dtee/router";
 import { waitForExit } from "../relay/spawn";
 import { libc } from "../sys/libc";
-import { CTRL, RING, HUNGRY_SOON, ringLayout, writeNanos, type WorkerPlan, type WorkerMessage } from "./protocol";
+import { CTRL, RING, HUNGRY_SOON, ringLayout, writeNanos, type WorkerPlan, type WorkerMessage, type EndMessage } from "./protocol";
 
 declare const self: Worker;
 
@@ -113,14 +113,14 @@ class RingWriter {
   }
 }
 
-function relay(plan: WorkerPlan): WorkerMessage {
+function relay(plan: WorkerPlan): EndMessage {
   const receiver = new Receiver(plan.input, plan.stdoutAddress, plan.stderrAddress, { timestamps: plan.timestamps });
   const bytesOf = (index: number) => receiver.messageBytes(index);
   const router = plan.route ? new Router(plan.route) : undefined;
   router?.setByteSource(bytesOf);
   const writer = plan.events ? new RingWriter(plan.control, plan.ring, bytesOf) : undefined;
   let truncated = 0;
-  const end: WorkerMessage = { kind: "end", teeFailed: false, truncated: 0 };
+  const end: EndMessage = { kind: "end", teeFailed: false, truncated: 0 };
   let relayed: RelayOutcome;
   try {
     relayed = relayCommand({ ...plan, wakefd: -1 }, receiver, (batch) => {
@@ -149,7 +149,7 @@ function relay(plan: WorkerPlan): WorkerMessage {
 }
 
 self.onmessage = (event: MessageEvent<WorkerPlan>) => {
-  let end: WorkerMessage;
+  let end: EndMessage;
   try {
     end = relay(event.data);
   } catch (e) {
