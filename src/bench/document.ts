@@ -17,7 +17,7 @@ export interface BenchDocument {
   /** ISO 8601 times the run started and finished. */
   started: string;
   finished: string;
-  /** The matrix as run; `mitata`: mitata drove the repeats (always, since the hand-rolled loop went). */
+  /** The matrix as run; `mitata` says mitata drove the repeats, which it always does (schema 1 keeps the field). */
   options: { quick: boolean } & MatrixOptions & { mitata: true };
   /** The profile table the runs emulated. */
   profiles: Profile[];

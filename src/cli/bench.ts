@@ -99,6 +99,7 @@ export type BenchCli =
   | { kind: "version"; text: string }
   | { kind: "usage-error"; message: string };
 
+/** A usage error ends the parse wherever it is found; parseBench makes it its result. */
 class UsageError extends Error {}
 
 function usage(message: string): never {
