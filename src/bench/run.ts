@@ -12,7 +12,6 @@ import { SYSEXITS } from "../exit-status";
 import { aggregate, checkBooks, type BenchResult } from "./accounting";
 import { findContenders, runComparisons } from "./compare";
 import { buildDocument, renderJson } from "./document";
-import { machineInfo } from "./machine";
 import { planScenarios, type MatrixOptions, type PlannedScenario, type WriteBudget } from "./matrix";
 import { TerminalProgress, silentProgress, type ProgressSink } from "./progress";
 import { runOnce, type RunContext, type RunRecord } from "./relay-run";
@@ -135,7 +134,7 @@ export async function runBench(cfg: BenchConfig): Promise<number> {
     const results = await runMatrix(planned, { dir, nullFd, benchCommand: benchCommand(dir) }, repeats, progress);
     const comparisons = contenders.length ? await runComparisons(contenders, compareOptions, progress) : [];
     progress.done();
-    const doc = buildDocument(machineInfo(), started, cfg, results, comparisons);
+    const doc = buildDocument(started, cfg, results, comparisons);
     for (const r of results) {
       for (const problem of checkBooks(r)) complain(cfg.argv0, `${r.profile}, ${r.writeSize}-byte writes: ${problem}`);
     }
