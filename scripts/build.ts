@@ -1,23 +1,17 @@
 // bun run build: the standalone binary dist/dtee (every tool in one file)
 // and links named after the other tools, which pick their mode by name.
-// The binary must not depend on anything outside itself at run time: the
-// cron-mode Worker's module is embedded as a second entry point and found
-// by its embedded name (src/dtee/session-worker.ts), and a smoke run of
-// cron mode from another directory checks that the binary carries it.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+// The binary must not depend on anything outside itself at run time: a
+// smoke run of cron mode from an empty directory checks it.
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dir, "..");
 const dist = join(root, "dist");
 const bytecode = !process.argv.includes("--no-bytecode");
 mkdirSync(dist, { recursive: true });
 
-// Embedded modules are named by their path relative to --root, with a .js
-// extension: src/dtee/worker.ts becomes <embedded root>/dtee/worker.js.
 const sourceRoot = join(root, "src");
-const worker = join(sourceRoot, "dtee/worker.ts");
-const embeddedWorker = relative(sourceRoot, worker).replace(/\.ts$/, ".js");
 
 const args = [
   "build",
@@ -36,25 +30,50 @@ const args = [
   "--no-compile-autoload-bunfig",
   "--root",
   sourceRoot,
-  "--define",
-  `DTEE_COMPILED_WORKER=${JSON.stringify(embeddedWorker)}`,
   "--outfile",
   join(dist, "dtee"),
   join(sourceRoot, "cli/compiled.ts"),
-  // The Worker's module is its own entry point so the binary contains it.
-  worker,
 ];
-const proc = Bun.spawnSync([process.execPath, ...args], { stdout: "inherit", stderr: "inherit", cwd: root });
-if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
 
+function compile(extra: string[]): void {
+  const proc = Bun.spawnSync([process.execPath, ...args, ...extra], { stdout: "inherit", stderr: "inherit", cwd: root });
+  if (proc.exitCode !== 0) process.exit(proc.exitCode ?? 1);
+}
+
+compile([]);
 for (const name of ["cronty", "multitee", "dtee-bench", "dtee-replay"]) {
   const link = join(dist, name);
   rmSync(link, { force: true });
   symlinkSync("dtee", link);
 }
 
-// Cron mode runs the embedded Worker; run it from an empty directory so a
-// relative lookup could not find anything on disk either.
+// Profile-guided bytecode layout: run the start-ups people run most (dtee,
+// cronty, multitee), record which functions they load, and
+// build again with those placed first, so a start reads and decodes less of
+// the binary. The profile is made afresh each build: it cannot go stale.
+if (bytecode) {
+  const profiles = mkdtempSync(join(tmpdir(), "dtee-order-"));
+  try {
+    const runs: [string, string[]][] = [
+      ["dtee", ["true"]],
+      ["cronty", ["true"]],
+      ["multitee", ["0-1"]],
+    ];
+    const orders: string[] = [];
+    for (const [tool, argv] of runs) {
+      const out = join(profiles, `${tool}-%p.order`);
+      Bun.spawnSync([join(dist, tool), ...argv], { env: { ...process.env, BUN_BYTECODE_ORDER_OUT: out }, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+      // %p is the process id: one file per run.
+      orders.push(...readdirSync(profiles).filter((f) => f.startsWith(`${tool}-`)).map((f) => join(profiles, f)));
+    }
+    if (orders.length) compile([`--bytecode-order=${[...new Set(orders)].join(",")}`]);
+  } finally {
+    rmSync(profiles, { recursive: true, force: true });
+  }
+}
+
+// Run cron mode from an empty directory, so nothing on disk could stand in
+// for what the binary lacks.
 const scratch = mkdtempSync(join(tmpdir(), "dtee-build-"));
 try {
   const smoke = Bun.spawnSync([join(dist, "cronty"), "sh", "-c", "echo out; echo err >&2"], {

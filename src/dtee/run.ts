@@ -1,6 +1,6 @@
 // One dtee run, on the main thread: prepare the streams and outputs, build
-// the socket trio, start the command, relay (here, or in a Worker in cron
-// mode so signal handlers can run), then leave with the right status.
+// the socket trio, start the command, relay (in time slices in cron mode,
+// so its signal handlers run), then leave with the right status.
 import { libc, errno, strerror, strsignal } from "../sys/libc";
 import { P } from "../sys/platform";
 import { SysError } from "../sys/errors";
@@ -16,8 +16,7 @@ import { openOutputs } from "./outputs";
 import { openSpool } from "./cron-spool";
 import { RunOutcome, statusOfFailure } from "./outcome";
 import { dieOfSignal } from "../sys/die-of-signal";
-import { runSession, type SessionPlan, type SessionResult } from "./session";
-import { startSessionWorker } from "./session-worker";
+import { runSession, eventLoopTurn, type SessionPlan } from "./session";
 import { now } from "./clock";
 import { normalJit } from "../startup/runtime";
 import { decodeWaitStatus, shellStatus } from "./status";
@@ -57,10 +56,6 @@ function commandSignals(): { defaultSignals: number[]; signalMask: Uint8Array } 
 
 export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Promise<never> {
   const argv0 = cfg.argv0;
-  // Cron mode relays in a Worker, whose start (a new VM loading the relay)
-  // costs more than the rest of `cronty true`: begun first, it overlaps
-  // everything up to the command's start.
-  const worker = cfg.cron ? startSessionWorker() : undefined;
   const signalSetup = commandSignals();
   normalJit();
   // Not dumpable: other processes of the same user then cannot open our
@@ -198,8 +193,12 @@ export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Prom
     tagging: { tag: cfg.tag, timestamps: cfg.timestamps },
     command: cfg.command,
     start,
+    yieldForSignals: cfg.cron,
   };
-  const result = worker ? await runInWorker(worker, plan) : runSession(plan);
+  const result = await runSession(plan);
+  // A signal that came in as the relay ended has its handler run before the
+  // outcome is decided, as the last slice may not have yielded for it.
+  if (cfg.cron) await eventLoopTurn();
   if (result.waitStatus !== undefined) outcome.termination = decodeWaitStatus(result.waitStatus);
   if (result.ioError) outcome.fail("io", { noteworthy: false });
   if (result.relayFailure) outcome.fail(result.relayFailure === "io" ? "io" : "internal");
@@ -248,22 +247,10 @@ function installCronSignals(cfg: DteeConfig, wakefd: number, outcome: RunOutcome
     process.on(name, () => {
       if (outcome.interrupted !== undefined) return;
       outcome.interrupt(sig);
-      // The value tells the data thread which signal stopped it (for the log).
+      // The value tells the relay loop which signal stopped it (for the log).
       libc.write(wakefd, new BigUint64Array([BigInt(sig)]), 8);
     });
   }
-}
-
-function runInWorker(worker: Worker, plan: SessionPlan): Promise<SessionResult> {
-  return new Promise((resolve, reject) => {
-    worker.onmessage = (event: MessageEvent<{ ok: true; result: SessionResult } | { ok: false; error: string }>) => {
-      const m = event.data;
-      if (m.ok) resolve(m.result);
-      else reject(new Error(m.error));
-    };
-    worker.onerror = (e) => reject(new Error(e.message));
-    worker.postMessage(plan);
-  });
 }
 
 export { SysError };

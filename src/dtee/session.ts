@@ -1,6 +1,7 @@
-// The part of a dtee run that lives on the data thread: build the receiver
-// and the router from plain numbers, run the loop, report how it ended.
-// Everything here is plain data in and out so it can run in a Worker.
+// The relaying part of a dtee run: build the receiver and the router from
+// plain numbers, run the loop, report how it ended. Cron mode's signal
+// handlers run on this same thread: its loop runs in time slices and lets
+// the event loop run them in between (a signal interrupts the loop's poll).
 import { Receiver, ReceiveError } from "../relay/receiver";
 import { SysError } from "../sys/errors";
 import { printError } from "./messages";
@@ -10,7 +11,7 @@ import type { Batch } from "../relay/batch";
 import { Router, type RoutePlan } from "./router";
 import { now, type Instant } from "./clock";
 import { decodeWaitStatus } from "./status";
-import { worthReporting } from "./outcome";
+import { worthReporting, statusOfFailure } from "./outcome";
 
 export interface SessionPlan extends RoutePlan {
   input: number;
@@ -26,6 +27,8 @@ export interface SessionPlan extends RoutePlan {
   /** For the capture log's exit record. */
   command: string[];
   start: Instant;
+  /** Run the loop in time slices, so JavaScript signal handlers (cron mode's) run while it relays. */
+  yieldForSignals?: boolean;
 }
 
 export interface SessionResult {
@@ -61,14 +64,46 @@ export function relayCommand(
   try {
     return { end: runLoop({ receiver, input: plan.input, pid: plan.pid, pidfd: plan.pidfd, wakefd: plan.wakefd, deliver }) };
   } catch (e) {
-    if (!(e instanceof SysError)) throw e;
-    return { failure: e instanceof ReceiveError ? "io" : "internal", message: e.message };
+    return relayFailure(e);
   } finally {
     receiver.close();
   }
 }
 
-export function runSession(plan: SessionPlan): SessionResult {
+/** A time slice of the loop: long enough to cost nothing measurable, short enough for a signal handler to wait unnoticed. */
+const SLICE_MS = 10;
+
+/** relayCommand, in time slices with the event loop running in between (see SessionPlan.yieldForSignals). */
+async function relayCommandInSlices(
+  plan: Pick<SessionPlan, "input" | "pid" | "pidfd" | "wakefd">,
+  receiver: Receiver,
+  deliver: (batch: Batch) => boolean,
+): Promise<RelayOutcome> {
+  try {
+    for (;;) {
+      const end = runLoop({ receiver, input: plan.input, pid: plan.pid, pidfd: plan.pidfd, wakefd: plan.wakefd, deliver, sliceMs: SLICE_MS });
+      if (end.kind !== "paused") return { end };
+      await eventLoopTurn();
+    }
+  } catch (e) {
+    return relayFailure(e);
+  } finally {
+    receiver.close();
+  }
+}
+
+/** Lets Bun's event loop run what is pending (signal handlers among it). */
+export function eventLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A SysError from the loop as a relay failure: receive errors are I/O errors, others internal. */
+function relayFailure(e: unknown): RelayOutcome {
+  if (!(e instanceof SysError)) throw e;
+  return { failure: e instanceof ReceiveError ? "io" : "internal", message: e.message };
+}
+
+export async function runSession(plan: SessionPlan): Promise<SessionResult> {
   const router = new Router(plan);
   const timestamps = plan.log !== undefined || plan.tagging?.timestamps === true;
   router.stopOnBrokenPipe = plan.spoolFd !== undefined;
@@ -81,7 +116,8 @@ export function runSession(plan: SessionPlan): SessionResult {
   if (plan.pid > 0) {
     const receiver = new Receiver(plan.input, plan.stdoutAddress, plan.stderrAddress, { timestamps });
     router.setByteSource((index) => receiver.messageBytes(index));
-    const relayed = relayCommand(plan, receiver, (batch) => router.deliver(batch));
+    const deliver = (batch: Batch) => router.deliver(batch);
+    const relayed = plan.yieldForSignals ? await relayCommandInSlices(plan, receiver, deliver) : relayCommand(plan, receiver, deliver);
     if ("failure" in relayed) {
       // As dtee: the relay stops, what arrived so far is kept (cron mode
       // shows it), the command is left to run, and the status says why.
@@ -103,7 +139,7 @@ export function runSession(plan: SessionPlan): SessionResult {
     start: plan.start,
     end: now(),
     termination:
-      waitStatus !== undefined ? decodeWaitStatus(waitStatus) : plan.pid > 0 ? undefined : { code: 66, coreDumped: false },
+      waitStatus !== undefined ? decodeWaitStatus(waitStatus) : plan.pid > 0 ? undefined : { code: statusOfFailure("exec"), coreDumped: false },
     receivedSignal: woken ? wakeValue : undefined,
   });
   // Cron mode: the spool is shown when the run is worth reporting, and

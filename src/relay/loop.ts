@@ -1,7 +1,8 @@
 // The data loop: block in poll on [input socket, child pidfd, wake-up eventfd],
 // drain the input in recvmmsg batches, hand each batch to the tool. Runs on
-// whichever thread calls it (the main thread, or a Worker when the main
-// thread must stay free for signal handlers).
+// whichever thread calls it. A thread inside this loop runs no JavaScript
+// signal handlers (Bun runs them from its event loop); a caller that has
+// some asks for time slices and yields to the event loop between them.
 import { libc, errno } from "../sys/libc";
 import { P } from "../sys/platform";
 import { SysError } from "../sys/errors";
@@ -20,6 +21,13 @@ export interface LoopParams {
   wakefd: number;
   /** Called for each batch; return false to stop at once. */
   deliver: (batch: Batch) => boolean;
+  /**
+   * Come back ("paused") after about this many milliseconds of work, after
+   * a poll that a signal interrupted, and after this long idle, so the
+   * caller can let the event loop run signal handlers; then call again.
+   * Undefined: run to the end.
+   */
+  sliceMs?: number;
 }
 
 export type LoopEnd =
@@ -27,9 +35,19 @@ export type LoopEnd =
   | { kind: "woken"; value: number }
   /** The child's exit was signalled but waitpid could not collect it (errno, or 0 for "no change"). */
   | { kind: "lost"; error: number }
-  | { kind: "stopped" };
+  | { kind: "stopped" }
+  /** A time slice ended (see sliceMs): nothing is lost, call again to go on. */
+  | { kind: "paused" };
 
 const FALLBACK_POLL_MS = 20;
+
+/**
+ * How long a sliced loop waits in poll when nothing happens. A signal sent
+ * to the process goes to the main thread when it does not block it, and
+ * interrupts poll at once; this only bounds the wait of one sent to
+ * another thread of ours, at a few wake-ups a second while idle.
+ */
+const SLICED_IDLE_WAIT_MS = 100;
 
 /**
  * The value the waker wrote into the eventfd (dtee: the signal number), or
@@ -60,22 +78,29 @@ export function runLoop(p: LoopParams): LoopEnd {
     fds[wakeIndex * 2] = p.wakefd;
     fds[wakeIndex * 2 + 1] = events;
   }
-  const timeout = p.pidfd >= 0 ? -1 : FALLBACK_POLL_MS;
+  const slice = p.sliceMs;
+  const timeout = p.pidfd < 0 ? FALLBACK_POLL_MS : slice === undefined ? -1 : SLICED_IDLE_WAIT_MS;
+  const deadline = slice === undefined ? Infinity : performance.now() + slice;
   const receiver = p.receiver;
   const flags = P.MSG_DONTWAIT;
   let exitStatus: number | undefined;
   let lost: number | undefined;
+  // Pausing is safe until the child's exit is collected (which ends the slices).
+  const sliceOver = () => slice !== undefined && exitStatus === undefined && lost === undefined && performance.now() >= deadline;
 
   for (;;) {
     // Drain everything queued; the senders only block while the queue is full.
     while (receiver.receive(flags) > 0) {
       if (!p.deliver(receiver.batch)) return { kind: "stopped" };
+      if (sliceOver()) return { kind: "paused" };
     }
     receiver.releaseIfLarge();
     if (exitStatus !== undefined) return { kind: "exited", status: exitStatus };
     if (lost !== undefined) return { kind: "lost", error: lost };
 
     const r = libc.poll(fds, nfds, timeout);
+    // A signal for this thread interrupts poll: its handler can run now.
+    if (slice !== undefined && r < 0 && errno() === P.errno.EINTR) return { kind: "paused" };
     if (r < 0) {
       const e = errno();
       if (e === P.errno.EINTR) continue;
@@ -89,6 +114,7 @@ export function runLoop(p: LoopParams): LoopEnd {
         if (value !== undefined) return { kind: "woken", value };
       }
       exitStatus = pollExit(p.pid);
+      if (sliceOver()) return { kind: "paused" };
       continue;
     }
     if (wakeIndex >= 0 && fds[wakeIndex * 2 + 1]! >>> 16 !== 0) {
@@ -104,5 +130,6 @@ export function runLoop(p: LoopParams): LoopEnd {
       exitStatus = pollExit(p.pid);
     }
     // With the exit seen, one more pass drains what the child wrote before it.
+    if (sliceOver()) return { kind: "paused" };
   }
 }
