@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { arch, cpus, release, totalmem, type } from "node:os";
 import { P } from "../sys/platform";
-import { isCompiled } from "../runtime";
+import { isCompiled } from "../startup/runtime";
 import { VERSION } from "../version";
 import type { BenchResult } from "./accounting";
 import type { Comparison } from "./compare";

@@ -6,7 +6,7 @@
 import { existsSync, symlinkSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isCompiled } from "../runtime";
+import { isCompiled } from "../startup/runtime";
 
 function binDir(): string {
   // Run as the package bin, Bun.main is bin/dtee-bench.ts; imported from a
