@@ -161,6 +161,33 @@ describe("signals to cronty itself", () => {
     });
   }
 
+  // Cron mode relays on the main thread in time slices, between which its
+  // signal handlers run: a signal must stop it while data is pouring in,
+  // not only while it waits.
+  test("SIGTERM while the command floods stderr: the relay stops, the received-signal line comes last, death by SIGTERM", async () => {
+    const ready = file("ready-flood");
+    const out = file("sig-flood.out");
+    const err = file("sig-flood.err");
+    const child = await startRaw([...toolArgv("cronty"), "sh", "-c", `echo held; touch ${ready}; exec yes flood >&2`], {
+      stdout: out,
+      stderr: err,
+    });
+    await waitForFile(ready);
+    await Bun.sleep(100);
+    process.kill(child.pid, "SIGTERM");
+    const status = waitStatus(await child.wait());
+    expect(status.signal).toBe(15);
+    expect(readFileSync(out, "utf8")).toBe("held\n");
+    const text = readFileSync(err, "latin1");
+    const line = `${C}: received signal 15: Terminated\n`;
+    expect(text.endsWith(line)).toBe(true);
+    // Before it, what the command wrote, in order and with nothing missing
+    // in between: a prefix of yes's endless "flood\n" (a write may end mid-line).
+    const relayed = text.slice(0, -line.length);
+    expect(relayed.length).toBeGreaterThan(0);
+    expect(relayed).toBe("flood\n".repeat(Math.ceil(relayed.length / 6)).slice(0, relayed.length));
+  });
+
   test("-i: SIGINT to cronty is ignored and the command finishes", async () => {
     const ready = file("ready-i");
     const out = file("sig-i.out");
