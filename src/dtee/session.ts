@@ -81,9 +81,10 @@ async function relayCommandInSlices(
 ): Promise<RelayOutcome> {
   try {
     for (;;) {
+      // First of all, for a signal that came in while the run was set up.
+      await eventLoopTurn();
       const end = runLoop({ receiver, input: plan.input, pid: plan.pid, pidfd: plan.pidfd, wakefd: plan.wakefd, deliver, sliceMs: SLICE_MS });
       if (end.kind !== "paused") return { end };
-      await eventLoopTurn();
     }
   } catch (e) {
     return relayFailure(e);
