@@ -13,10 +13,12 @@
 // Bun.spawn's (median against median, and the spread of the per-round
 // ratios).
 //
-//   bun bench/library.bench.ts [--quick] [--rounds N] [--sizes 1,4096,65536] [--mib N] [--more]
+//   bun bench/library.bench.ts [--quick] [--rounds N] [--sizes 1,4096,65536] [--mib N] [--more] [--against DIR]
 //
 // --more adds two library readers for finding where time goes: output()
 // (the collector) and events: false (the relay alone, nothing handed over).
+// --against DIR adds the same reader over another checkout's library
+// (DIR/src/lib/index.ts), so a change is measured next to what it changes.
 // The numbers are only as steady as the machine: on a shared or busy machine
 // take more rounds, and read the ratios rather than the times.
 import { run } from "../src/lib/index";
@@ -28,6 +30,7 @@ const option = (name: string) => {
 };
 const quick = args.includes("--quick");
 const more = args.includes("--more");
+const against = option("--against");
 const rounds = Number(option("--rounds") ?? (quick ? 3 : 7));
 const sizes = (option("--sizes") ?? "1,4096,65536").split(",").map(Number);
 /** Bytes per stream for a size; 1-byte writes are bounded by the writer's syscalls, so less. */
@@ -47,9 +50,9 @@ interface Tally {
   bytes: number;
 }
 
-async function viaDtee(cmd: string[]): Promise<Tally> {
+async function viaDtee(cmd: string[], start: typeof run = run): Promise<Tally> {
   const t: Tally = { events: 0, bytes: 0 };
-  const proc = run(cmd);
+  const proc = start(cmd);
   for await (const event of proc) {
     t.events++;
     t.bytes += event.bytes.length;
@@ -90,10 +93,14 @@ async function viaBunSpawn(cmd: string[]): Promise<Tally> {
 }
 
 const contenders: [string, (cmd: string[]) => Promise<Tally>][] = [
-  ["dtee run()", viaDtee],
+  ["dtee run()", (cmd) => viaDtee(cmd)],
   ["Bun.spawn", viaBunSpawn],
 ];
 if (more) contenders.push(["dtee output()", viaDteeOutput], ["dtee events:0", viaDteeNoEvents]);
+if (against) {
+  const other = (await import(`${against.replace(/\/$/, "")}/src/lib/index.ts`)) as { run: typeof run };
+  contenders.push(["other run()", (cmd) => viaDtee(cmd, other.run)]);
+}
 
 const label = (size: number) => (size >= 1024 ? `${size / 1024} KiB` : `${size} B`);
 const median = (xs: number[]) => {
