@@ -20,22 +20,18 @@ export class Sink {
   private scratch: Uint32Array = new Uint32Array(0);
 
   private readonly onFailure: WriteFailure;
-  private readonly onSuccess?: (sink: Sink) => void;
   private readonly reportEveryFailure: boolean;
 
   constructor(
-    public fd: number,
+    readonly fd: number,
     readonly name: string,
     options: {
       /** Called for a failed write: for the first of a run of failures, or every one with `reportEveryFailure`. */
       onFailure: WriteFailure;
-      /** Called when a write succeeds after failures. */
-      onSuccess?: (sink: Sink) => void;
       reportEveryFailure?: boolean;
     },
   ) {
     this.onFailure = options.onFailure;
-    this.onSuccess = options.onSuccess;
     this.reportEveryFailure = options.reportEveryFailure ?? false;
   }
 
@@ -121,6 +117,5 @@ export class Sink {
 
   private recovered(): void {
     this.failing = false;
-    this.onSuccess?.(this);
   }
 }
