@@ -43,9 +43,16 @@ export interface OutputFile {
 }
 
 export interface RunOptions {
-  /** Working directory of the command (default: ours). */
+  /**
+   * Working directory of the command (default: ours; a relative one is
+   * taken from ours). A command name with a slash is found from there.
+   */
   cwd?: string;
-  /** The command's whole environment (default: process.env). */
+  /**
+   * The command's whole environment, passed exactly (default: process.env).
+   * The command name is looked up along this process's PATH, as
+   * posix_spawnp does, not along env.PATH.
+   */
   env?: Record<string, string | undefined>;
   /** Default "inherit", as the dtee command does. */
   stdin?: StdinOption;
