@@ -18,7 +18,6 @@ import { RunOutcome, statusOfFailure } from "./outcome";
 import { dieOfSignal } from "../sys/die-of-signal";
 import { runSession, eventLoopTurn, type SessionPlan } from "./session";
 import { now } from "./clock";
-import { normalJit } from "../startup/runtime";
 import { decodeWaitStatus, shellStatus } from "./status";
 
 /** Signals cron mode catches to flush, report and then die of. */
@@ -57,7 +56,6 @@ function commandSignals(): { defaultSignals: number[]; signalMask: Uint8Array } 
 export async function runDtee(cfg: DteeConfig, passFds: readonly number[]): Promise<never> {
   const argv0 = cfg.argv0;
   const signalSetup = commandSignals();
-  normalJit();
   // Not dumpable: other processes of the same user then cannot open our
   // descriptors through /proc (the cron spool, the input socket) or ptrace us.
   if (P.PR_SET_DUMPABLE) libc.prctl(P.PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -157,7 +157,7 @@ function spawnWith(req: SpawnRequest, command: readonly (string | Uint8Array)[],
       check("posix_spawnattr_setsigdefault", libc.posix_spawnattr_setsigdefault(attr, toDefault));
       check("posix_spawnattr_setsigmask", libc.posix_spawnattr_setsigmask(attr, mask));
       check("posix_spawnattr_setflags", libc.posix_spawnattr_setflags(attr, P.POSIX_SPAWN_SETSIGDEF | P.POSIX_SPAWN_SETSIGMASK));
-      const rc = libc.posix_spawnp(pid, argv.strings[0]!, actions, attr, asPointer(argv.address), asPointer(envp.address));
+      const rc = libc.posix_spawnp(pid, asPointer(argv.first), actions, attr, asPointer(argv.address), asPointer(envp.address));
       if (rc !== 0) throw PROCESS_CREATION_ERRORS.has(rc) ? new ForkError(rc) : new ExecError(rc);
     } finally {
       libc.posix_spawnattr_destroy(attr);

@@ -26,8 +26,6 @@ export function sockaddrUn(path: string | Uint8Array): { buf: Buffer; len: numbe
   return { buf, len: pathOffset + bytes.length + 1 };
 }
 
-const NUL = Buffer.alloc(1);
-
 /** The longest socket path (in bytes) a sockaddr_un can hold with its NUL. */
 export const MAX_SOCKET_PATH = P.sockaddrUn.size - P.sockaddrUn.pathOffset - 1;
 
@@ -36,14 +34,28 @@ export const MAX_SOCKET_PATH = P.sockaddrUn.size - P.sockaddrUn.pathOffset - 1;
  * object keeps every buffer referenced for as long as it lives.
  */
 export class CStringArray {
-  readonly strings: Buffer[];
+  /** Every string, NUL-terminated, one after another. */
+  private readonly block: Buffer;
   readonly table: BigUint64Array;
+  /** The address of the first string (argv[0]: the file posix_spawnp looks for). */
+  readonly first: number;
   constructor(values: readonly (string | Uint8Array)[]) {
-    this.strings = values.map((v) => Buffer.concat([bytesOf(v), NUL]));
+    // One block and one address taken, not one buffer per string: each
+    // address taken moves a small array's bytes out of the JavaScript heap,
+    // which made a 40-entry environment cost milliseconds at start-up.
+    const parts = values.map(bytesOf);
+    let total = 0;
+    for (const p of parts) total += p.length + 1;
+    this.block = Buffer.alloc(Math.max(total, 1));
+    const base = addressOf(this.block);
     this.table = new BigUint64Array(values.length + 1);
-    this.strings.forEach((s, i) => {
-      this.table[i] = BigInt(addressOf(s));
+    let offset = 0;
+    parts.forEach((p, i) => {
+      this.block.set(p, offset);
+      this.table[i] = BigInt(base + offset);
+      offset += p.length + 1;
     });
+    this.first = base;
   }
   get address(): number {
     return addressOf(this.table);
