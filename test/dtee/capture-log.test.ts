@@ -4,6 +4,7 @@ import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, sh, tempDir, BUN, ROOT, prefix, toolCmd } from "../support/helpers";
+import { mulberry32 } from "../support/reliability-common";
 
 let dir: string;
 let cleanup: () => void;
@@ -12,21 +13,11 @@ afterAll(() => cleanup());
 const file = (name: string) => join(dir, name);
 const WRITER = join(ROOT, "test/support/writer.ts");
 
-/** Seeded PRNG (mulberry32) so every run tests the same interleavings. */
-function prng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Plan = [number, Buffer][];
 
 function randomPlan(seed: number, writes: number): Plan {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const plan: Plan = [];
   for (let i = 0; i < writes; i++) {
     const fd = rnd() < 0.5 ? 1 : 2;

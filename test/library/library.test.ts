@@ -20,7 +20,8 @@ import {
 } from "../../src/lib/index";
 import { closeIdleWorkers } from "../../src/lib/pool";
 import { writeNanos } from "../../src/lib/protocol";
-import { BUN, ROOT, tempDir } from "../support/helpers";
+import { BUN, ROOT, tempDir, skipTitle } from "../support/helpers";
+import { mulberry32 } from "../support/reliability-common";
 
 // Real processes on a busy machine: room beyond bun test's 5 s default.
 setDefaultTimeout(30_000);
@@ -40,22 +41,12 @@ beforeAll(() => {
 afterAll(() => cleanup());
 const file = (name: string) => join(dir, name);
 
-/** Seeded PRNG (mulberry32), as the capture-log tests use: the same interleavings every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Plan = [1 | 2, Buffer][];
 
 /** Writes of random streams and sizes (mostly small, some up to 64 KiB), text and binary. */
 function randomPlan(seed: number, writes: number): Plan {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const plan: Plan = [];
   for (let i = 0; i < writes; i++) {
     const fd = rnd() < 0.5 ? 1 : 2;
@@ -138,7 +129,7 @@ describe("order and bytes", () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const big = Buffer.alloc(1 << 20);
     const huge = Buffer.alloc(4 << 20);
-    const rnd = prng(9);
+    const rnd = mulberry32(9);
     for (let i = 0; i < big.length; i++) big[i] = Math.floor(rnd() * 256);
     for (let i = 0; i < huge.length; i += 997) huge[i] = i & 0xff;
     const plan: Plan = [
@@ -170,7 +161,7 @@ describe("order and bytes", () => {
   test("kernel receive times: exact nanoseconds from the two 32-bit halves", () => {
     const words = new Uint32Array(2);
     const view = new BigInt64Array(words.buffer);
-    const rnd = prng(5);
+    const rnd = mulberry32(5);
     const cases: [number, number][] = [
       [0, 0],
       [1, 999_999_999],
@@ -231,7 +222,7 @@ describe("back-pressure", () => {
     // protocol.ts's ring: 65,536 places and 8 MiB. 70,000 small writes
     // fill the places while the reader sleeps; 3 MiB writes cannot all fit
     // before a lap's end and start the next lap.
-    const rnd = prng(11);
+    const rnd = mulberry32(11);
     const plan: Plan = [];
     for (let i = 0; i < 70_000; i++) plan.push([rnd() < 0.5 ? 1 : 2, Buffer.from([i & 0xff, (i >> 8) & 0xff, i >> 16])]);
     for (let i = 0; i < 7; i++) {
@@ -539,7 +530,8 @@ describe("lineBuffered: dtee's --line-buffered", () => {
   const program = 'BEGIN { for (i = 0; i < 200; i++) { print "out " i; print "err " i > "/dev/stderr" } }';
   const want = Array.from({ length: 200 }, (_, i) => `out ${i}\nerr ${i}\n`).join("");
 
-  test.skipIf(!AWK || !Bun.which("stdbuf"))("a C stdio program's lines keep their printed order", async () => {
+  const noAwk = !AWK ? "no awk here" : !Bun.which("stdbuf") ? "no stdbuf (coreutils) here" : undefined;
+  test.skipIf(noAwk !== undefined)(skipTitle("a C stdio program's lines keep their printed order", noAwk), async () => {
     expect((await text([AWK!, program], { tmpdir: sockets, lineBuffered: true })).combined).toBe(want);
     // Without it stdout goes out in blocks, after the errors.
     const plain = await collect(run([AWK!, program], { tmpdir: sockets }));
