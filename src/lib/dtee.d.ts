@@ -50,8 +50,8 @@ export interface RunOptions {
   cwd?: string;
   /**
    * The command's whole environment, passed exactly (default: process.env).
-   * The command name is looked up along this process's PATH, as
-   * posix_spawnp does, not along env.PATH.
+   * A command name without a slash is looked up along this environment's
+   * PATH (from cwd), as execvp in the command's process would.
    */
   env?: Record<string, string | undefined>;
   /** Default "inherit", as the dtee command does. */

@@ -94,43 +94,80 @@ function isExecutableFile(path: Buffer): boolean {
  * slash, else the first executable regular file along PATH.
  */
 function resolveCommand(name: Uint8Array, env: readonly Uint8Array[], cwd: Uint8Array | undefined): Buffer | undefined {
+  const found = findCommand(name, env, cwd);
+  return "file" in found ? found.file : undefined;
+}
+
+/**
+ * Looks `name` up as execvp would: a name with a slash is the file itself;
+ * otherwise the first executable regular file along PATH (an empty entry
+ * is the directory itself), found from `cwd`. Not found: EACCES when some
+ * candidate exists but cannot be run, else ENOENT.
+ */
+function findCommand(name: Uint8Array, env: readonly Uint8Array[], cwd: Uint8Array | undefined): { file: Buffer } | { error: number } {
   // Relative candidates are looked at from the command's directory.
   const fromCwd = (candidate: Buffer) => (cwd && candidate[0] !== 0x2f ? Buffer.concat([bytesOf(cwd), Buffer.from("/"), candidate]) : candidate);
   const file = bytesOf(name);
-  if (file.includes(0x2f)) return file;
+  if (file.includes(0x2f)) return { file };
   const path = pathVariable(env) ?? DEFAULT_PATH;
+  let denied = false;
   let start = 0;
   for (;;) {
     const end = path.indexOf(0x3a, start);
     const dir = path.subarray(start, end < 0 ? path.length : end);
-    // An empty entry means the current directory.
     const candidate = dir.length ? Buffer.concat([dir, Buffer.from("/"), file]) : file;
-    if (isExecutableFile(fromCwd(candidate))) return candidate;
-    if (end < 0) return undefined;
+    if (isExecutableFile(fromCwd(candidate))) return { file: candidate };
+    if (statPath(fromCwd(candidate)) !== undefined) denied = true;
+    if (end < 0) return { error: denied ? P.errno.EACCES : P.errno.ENOENT };
     start = end + 1;
   }
 }
 
-const ENOEXEC = 8;
+
+/**
+ * True when `env` has another PATH than this process: posix_spawnp looks
+ * the command up along ours, execvp in a child given `env` along its own.
+ */
+function hasOtherPath(env: readonly Uint8Array[]): boolean {
+  const theirs = pathVariable(env);
+  const ours = process.env.PATH;
+  if (theirs === undefined || ours === undefined) return (theirs === undefined) !== (ours === undefined);
+  return !theirs.equals(Buffer.from(ours, "utf8"));
+}
 
 /** Returns the child's pid; throws ExecError when exec failed, ForkError when no process could be made, SysError otherwise. */
 export function spawnCommand(req: SpawnRequest): number {
   const env = req.env ?? process.env;
   const envEntries: readonly (string | Uint8Array)[] = Array.isArray(env) ? env : environment(env as Record<string, string | undefined>);
+  let file: string | Uint8Array | undefined = req.command[0];
+  // An environment with its own PATH (the library's env option): find the
+  // command along it ourselves and give posix_spawnp the file.
+  const name = file === undefined ? undefined : bytesOf(file);
+  if (name && !name.includes(0x2f) && hasOtherPath(envEntries.map((x) => bytesOf(x)))) {
+    const found = findCommand(name, envEntries.map((x) => bytesOf(x)), req.cwd === undefined ? undefined : bytesOf(req.cwd));
+    if ("error" in found) throw new ExecError(found.error);
+    file = found.file;
+  }
   try {
-    return spawnWith(req, req.command, envEntries);
+    return spawnWith(req, file, req.command, envEntries);
   } catch (e) {
     // execvp runs a file the kernel cannot execute (a script without "#!")
     // with /bin/sh; posix_spawnp does not.
-    if (!(e instanceof ExecError) || e.code !== ENOEXEC || req.command.length === 0) throw e;
+    if (!(e instanceof ExecError) || e.code !== P.errno.ENOEXEC || req.command.length === 0) throw e;
     const cwd = req.cwd === undefined ? undefined : bytesOf(req.cwd);
-    const file = resolveCommand(bytesOf(req.command[0]!), envEntries.map((x) => bytesOf(x)), cwd);
-    if (!file) throw e;
-    return spawnWith(req, ["/bin/sh", file, ...req.command.slice(1)], envEntries);
+    const script = resolveCommand(bytesOf(req.command[0]!), envEntries.map((x) => bytesOf(x)), cwd);
+    if (!script) throw e;
+    return spawnWith(req, "/bin/sh", ["/bin/sh", script, ...req.command.slice(1)], envEntries);
   }
 }
 
-function spawnWith(req: SpawnRequest, command: readonly (string | Uint8Array)[], envEntries: readonly (string | Uint8Array)[]): number {
+/** posix_spawnp of `file` (looked up along our PATH when it has no slash) with `command` as its argv. */
+function spawnWith(
+  req: SpawnRequest,
+  file: string | Uint8Array | undefined,
+  command: readonly (string | Uint8Array)[],
+  envEntries: readonly (string | Uint8Array)[],
+): number {
   for (const fd of req.passFds ?? []) libc.fcntl(fd, P.F_SETFD, 0);
 
   const actions = new Uint8Array(P.spawnFileActionsSize);
@@ -157,7 +194,7 @@ function spawnWith(req: SpawnRequest, command: readonly (string | Uint8Array)[],
       check("posix_spawnattr_setsigdefault", libc.posix_spawnattr_setsigdefault(attr, toDefault));
       check("posix_spawnattr_setsigmask", libc.posix_spawnattr_setsigmask(attr, mask));
       check("posix_spawnattr_setflags", libc.posix_spawnattr_setflags(attr, P.POSIX_SPAWN_SETSIGDEF | P.POSIX_SPAWN_SETSIGMASK));
-      const rc = libc.posix_spawnp(pid, asPointer(argv.first), actions, attr, asPointer(argv.address), asPointer(envp.address));
+      const rc = libc.posix_spawnp(pid, file === undefined || file === command[0] ? asPointer(argv.first) : cstringBytes(file), actions, attr, asPointer(argv.address), asPointer(envp.address));
       if (rc !== 0) throw PROCESS_CREATION_ERRORS.has(rc) ? new ForkError(rc) : new ExecError(rc);
     } finally {
       libc.posix_spawnattr_destroy(attr);

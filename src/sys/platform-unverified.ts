@@ -47,7 +47,7 @@ const bsdCommon = {
   BUFSIZ: 1024,
   wmemMaxPath: "",
   rmemMaxPath: "",
-  errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28, ENAMETOOLONG: 63 },
+  errno: { EINTR: 4, EAGAIN: 35, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 40, ENOBUFS: 55, ECHILD: 10, EINVAL: 22, ENOSPC: 28, ENAMETOOLONG: 63, EACCES: 13, ENOEXEC: 8 },
   hasTeeSplice: false,
   SPLICE_F_NONBLOCK: 0,
 } as const;

@@ -101,7 +101,7 @@ export interface PlatformTable {
   /** Signal numbers by name (the ones dtee and multitee need by name). */
   readonly signals: Readonly<Record<"SIGHUP" | "SIGINT" | "SIGQUIT" | "SIGKILL" | "SIGPIPE" | "SIGTERM" | "SIGXFSZ" | "SIGCHLD", number>>;
   /** errno numbers by name (the ones the code tests for). */
-  readonly errno: Readonly<Record<"EINTR" | "EAGAIN" | "EPIPE" | "EBADF" | "ENOENT" | "EMSGSIZE" | "ENOBUFS" | "ECHILD" | "EINVAL" | "ENOSPC" | "ENAMETOOLONG", number>>;
+  readonly errno: Readonly<Record<"EINTR" | "EAGAIN" | "EPIPE" | "EBADF" | "ENOENT" | "EMSGSIZE" | "ENOBUFS" | "ECHILD" | "EINVAL" | "ENOSPC" | "ENAMETOOLONG" | "EACCES" | "ENOEXEC", number>>;
   /** kcmp(2) syscall number and KCMP_FILE (0 where there is no kcmp). */
   readonly SYS_kcmp: number;
   readonly KCMP_FILE: number;
@@ -213,7 +213,7 @@ const linux: PlatformTable = {
   wmemMaxPath: "/proc/sys/net/core/wmem_max",
   rmemMaxPath: "/proc/sys/net/core/rmem_max",
   signals: { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15, SIGXFSZ: 25, SIGCHLD: 17 },
-  errno: { EINTR: 4, EAGAIN: 11, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 90, ENOBUFS: 105, ECHILD: 10, EINVAL: 22, ENOSPC: 28, ENAMETOOLONG: 36 },
+  errno: { EINTR: 4, EAGAIN: 11, EPIPE: 32, EBADF: 9, ENOENT: 2, EMSGSIZE: 90, ENOBUFS: 105, ECHILD: 10, EINVAL: 22, ENOSPC: 28, ENAMETOOLONG: 36, EACCES: 13, ENOEXEC: 8 },
   CLOCK_MONOTONIC: 1,
   hasTeeSplice: true,
   SPLICE_F_NONBLOCK: 2,

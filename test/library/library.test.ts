@@ -509,6 +509,24 @@ describe("input, environment, directory", () => {
     expect(() => run(["./here.sh"], { tmpdir: sockets, cwd: dir })).toThrow(CommandNotFoundError);
   });
 
+  test("a command name is looked up along env.PATH, as execvp in the command's process would, not along ours", async () => {
+    const bin = file("path-bin");
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "only-here"), "#!/bin/sh\necho only-here \"$@\"\n");
+    chmodSync(join(bin, "only-here"), 0o755);
+    writeFileSync(join(bin, "no-shebang"), "echo no-shebang\n");
+    chmodSync(join(bin, "no-shebang"), 0o755);
+    writeFileSync(join(bin, "not-executable"), "echo never\n");
+    const env = { ...process.env, PATH: `${bin}:/usr/bin:/bin` };
+    expect((await text(["only-here", "a b"], { tmpdir: sockets, env })).stdout).toBe("only-here a b\n");
+    // A script without #! runs with /bin/sh, found along the same PATH.
+    expect((await text(["no-shebang"], { tmpdir: sockets, env })).stdout).toBe("no-shebang\n");
+    expect(() => run(["not-executable"], { tmpdir: sockets, env })).toThrow(CommandNotExecutableError);
+    expect(() => run(["nowhere-at-all"], { tmpdir: sockets, env })).toThrow(CommandNotFoundError);
+    // Not along this process's PATH, which does not have the directory.
+    expect(() => run(["only-here"], { tmpdir: sockets })).toThrow(CommandNotFoundError);
+  });
+
   test("the stdin pipe is open in the command on fd 0 only", async () => {
     for (const stdin of ["data", "ignore"] as const) {
       const t = await text(["ls", "-l", "/proc/self/fd/"], { tmpdir: sockets, stdin });
