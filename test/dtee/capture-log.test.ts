@@ -3,38 +3,17 @@
 import { describe, test, expect, beforeAll, afterAll } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { run, sh, tempDir, BUN, ROOT, prefix, toolCmd } from "../support/helpers";
-import { mulberry32 } from "../support/reliability-common";
+import { run, sh, tempDir, BUN, prefix, toolCmd } from "../support/helpers";
+import { randomPlan, savePlan, WRITER, type Plan } from "../support/write-plans";
 
 let dir: string;
 let cleanup: () => void;
 beforeAll(() => ({ dir, cleanup } = tempDir()));
 afterAll(() => cleanup());
 const file = (name: string) => join(dir, name);
-const WRITER = join(ROOT, "test/support/writer.ts");
-
-
-type Plan = [number, Buffer][];
-
-function randomPlan(seed: number, writes: number): Plan {
-  const rnd = mulberry32(seed);
-  const plan: Plan = [];
-  for (let i = 0; i < writes; i++) {
-    const fd = rnd() < 0.5 ? 1 : 2;
-    const len = 1 + Math.floor(rnd() * (rnd() < 0.1 ? 5000 : 40));
-    const bytes = Buffer.alloc(len);
-    const binary = rnd() < 0.3;
-    for (let j = 0; j < len; j++) bytes[j] = binary ? Math.floor(rnd() * 256) : 32 + Math.floor(rnd() * 95);
-    if (!binary && rnd() < 0.5) bytes[len - 1] = 0x0a;
-    plan.push([fd, bytes]);
-  }
-  return plan;
-}
 
 function writePlan(name: string, plan: Plan): string {
-  const path = file(name);
-  writeFileSync(path, JSON.stringify(plan.map(([fd, b]) => [fd, b.toString("base64")])));
-  return path;
+  return savePlan(file(name), plan);
 }
 
 interface LogRecord {

@@ -22,11 +22,11 @@ import { closeIdleWorkers } from "../../src/lib/pool";
 import { writeNanos } from "../../src/lib/protocol";
 import { BUN, ROOT, tempDir, skipTitle } from "../support/helpers";
 import { mulberry32 } from "../support/reliability-common";
+import { randomPlan, savePlan, WRITER, type Plan } from "../support/write-plans";
 
 // Real processes on a busy machine: room beyond bun test's 5 s default.
 setDefaultTimeout(30_000);
 
-const WRITER = join(ROOT, "test/support/writer.ts");
 const LIBRARY = join(ROOT, "src/lib/index.ts");
 
 let dir: string;
@@ -42,30 +42,9 @@ afterAll(() => cleanup());
 const file = (name: string) => join(dir, name);
 
 
-type Plan = [1 | 2, Buffer][];
-
-/** Writes of random streams and sizes (mostly small, some up to 64 KiB), text and binary. */
-function randomPlan(seed: number, writes: number): Plan {
-  const rnd = mulberry32(seed);
-  const plan: Plan = [];
-  for (let i = 0; i < writes; i++) {
-    const fd = rnd() < 0.5 ? 1 : 2;
-    const r = rnd();
-    const len = r < 0.02 ? 1 + Math.floor(rnd() * 65536) : r < 0.1 ? 1 + Math.floor(rnd() * 5000) : 1 + Math.floor(rnd() * 40);
-    const bytes = Buffer.alloc(len);
-    const binary = rnd() < 0.3;
-    for (let j = 0; j < len; j++) bytes[j] = binary ? Math.floor(rnd() * 256) : 32 + Math.floor(rnd() * 95);
-    if (!binary && rnd() < 0.5) bytes[len - 1] = 0x0a;
-    plan.push([fd, bytes]);
-  }
-  return plan;
-}
-
 /** The command that performs `plan` write by write (test/support/writer.ts). */
 function writerCommand(name: string, plan: Plan): string[] {
-  const path = file(name);
-  writeFileSync(path, JSON.stringify(plan.map(([fd, b]) => [fd, b.toString("base64")])));
-  return [BUN, WRITER, path];
+  return [BUN, WRITER, savePlan(file(name), plan)];
 }
 
 const streamOf = (fd: 1 | 2) => (fd === 1 ? "stdout" : "stderr");
@@ -94,7 +73,7 @@ async function collect(iterable: AsyncIterable<OutputEvent>): Promise<OutputEven
 describe("order and bytes", () => {
   for (const seed of [1, 2, 3]) {
     test(`seeded random interleaving ${seed}: every write, in order, byte-exact, timed`, async () => {
-      const plan = randomPlan(seed, 500);
+      const plan = randomPlan(seed, 500, { large: true });
       const before = BigInt(Date.now()) * 1_000_000n;
       const proc = run(writerCommand(`plan${seed}.json`, plan), { tmpdir: sockets });
       expect(proc.pid).toBeGreaterThan(0);
@@ -108,7 +87,7 @@ describe("order and bytes", () => {
   }
 
   test("output(): stdout, stderr and both in the order written", async () => {
-    const plan = randomPlan(4, 300);
+    const plan = randomPlan(4, 300, { large: true });
     const o = await output(writerCommand("plan4.json", plan), { tmpdir: sockets });
     expect(Buffer.compare(Buffer.from(o.combined), joined(plan))).toBe(0);
     expect(Buffer.compare(Buffer.from(o.stdout), joined(plan, 1))).toBe(0);
@@ -208,7 +187,7 @@ describe("back-pressure", () => {
   });
 
   test("a slow reader of a random interleaving gets every write in order", async () => {
-    const plan = randomPlan(6, 3000);
+    const plan = randomPlan(6, 3000, { large: true });
     const proc = run(writerCommand("plan6.json", plan), { tmpdir: sockets });
     const events: OutputEvent[] = [];
     for await (const e of proc) {
@@ -570,7 +549,7 @@ describe("lineBuffered: dtee's --line-buffered", () => {
 
 describe("tees: files as -o/-e/-c, and our own stdout and stderr", () => {
   test("stdout, stderr and combined files, overwrite and append; one file for two outputs keeps the order", async () => {
-    const plan = randomPlan(7, 200);
+    const plan = randomPlan(7, 200, { large: true });
     writeFileSync(file("append.out"), "previous\n");
     writeFileSync(file("trunc.out"), "previous\n");
     const o = await output(writerCommand("plan7.json", plan), {
@@ -611,7 +590,7 @@ process.exitCode = exit.code;`;
 
 describe("many at once, and nothing left behind", () => {
   test("16 concurrent runs, each byte-exact", async () => {
-    const plans = Array.from({ length: 16 }, (_, i) => randomPlan(100 + i, 300));
+    const plans = Array.from({ length: 16 }, (_, i) => randomPlan(100 + i, 300, { large: true }));
     const results = await Promise.all(
       plans.map(async (plan, i) => {
         const proc = run(writerCommand(`c${i}.json`, plan), { tmpdir: sockets });
