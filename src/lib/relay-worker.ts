@@ -39,7 +39,8 @@ class RingWriter {
   constructor(
     control: SharedArrayBuffer,
     ring: SharedArrayBuffer,
-    private readonly bytesOf: (index: number) => Uint8Array,
+    /** Copies message `index` of the current batch into the ring's bytes at an offset. */
+    private readonly copyMessage: (index: number, target: Uint8Array, offset: number) => void,
   ) {
     this.control = new Int32Array(control);
     const at = ringLayout();
@@ -65,7 +66,7 @@ class RingWriter {
       const skip = pos + len > RING.DATA_BYTES ? RING.DATA_BYTES - pos : 0;
       if (!this.room(skip + len)) return;
       if (skip) pos = 0;
-      if (len > 0) this.data.set(this.bytesOf(k), pos);
+      if (len > 0) this.copyMessage(k, this.data, pos);
       this.writtenBytes = (this.writtenBytes + skip + len) >>> 0;
       const e = this.written & (RING.ENTRIES - 1);
       this.lengths[e] = len;
@@ -118,7 +119,7 @@ function relay(plan: WorkerPlan): EndMessage {
   const bytesOf = (index: number) => receiver.messageBytes(index);
   const router = plan.route ? new Router(plan.route) : undefined;
   router?.setByteSource(bytesOf);
-  const writer = plan.events ? new RingWriter(plan.control, plan.ring, bytesOf) : undefined;
+  const writer = plan.events ? new RingWriter(plan.control, plan.ring, (index, target, offset) => receiver.copyMessage(index, target, offset)) : undefined;
   let truncated = 0;
   const end: EndMessage = { kind: "end", teeFailed: false, truncated: 0 };
   let relayed: RelayOutcome;

@@ -133,13 +133,20 @@ export class Receiver {
 
   /** The bytes of entry `index` of the current batch's `all` list (a view, valid until the next receive). */
   messageBytes(index: number): Uint8Array {
-    const b = this.batch;
-    const slot = b.allSlot[index]!;
-    const len = b.all.words[index * 4 + 2]!;
-    this.slotViews ??= Array.from({ length: this.slots }, (_, i) =>
-      new Uint8Array(toArrayBuffer(this.arena + i * this.slotSize, 0, this.slotSize)),
-    );
-    return this.slotViews[slot]!.subarray(0, len);
+    return this.slotView(this.batch.allSlot[index]!).subarray(0, this.batch.all.words[index * 4 + 2]!);
+  }
+
+  /** Copies message `index` into `target` at `offset`; a short one byte by byte, with no view made per message. */
+  copyMessage(index: number, target: Uint8Array, offset: number): void {
+    const len = this.batch.all.words[index * 4 + 2]!;
+    const view = this.slotView(this.batch.allSlot[index]!);
+    if (len > 64) target.set(view.subarray(0, len), offset);
+    else for (let i = 0; i < len; i++) target[offset + i] = view[i]!;
+  }
+
+  private slotView(slot: number): Uint8Array {
+    this.slotViews ??= Array.from({ length: this.slots }, (_, i) => new Uint8Array(toArrayBuffer(this.arena + i * this.slotSize, 0, this.slotSize)));
+    return this.slotViews[slot]!;
   }
 
   /**
